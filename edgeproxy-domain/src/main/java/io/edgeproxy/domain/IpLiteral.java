@@ -1,0 +1,77 @@
+package io.edgeproxy.domain;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * Parses IPv4 and IPv6 address literals without ever consulting DNS, so a backend address can be
+ * turned into a socket address on an event loop.
+ */
+public final class IpLiteral {
+
+    private IpLiteral() {
+    }
+
+    /**
+     * @param text a dotted-quad IPv4 address such as {@code 10.50.1.1}, or an IPv6 address such as
+     *             {@code fd00::1} (brackets allowed)
+     * @return the address
+     * @throws IllegalArgumentException when {@code text} is not an IP literal (host names are refused)
+     */
+    public static InetAddress parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("address must be an IP literal, but was blank");
+        }
+        String t = text.trim();
+        if (t.startsWith("[") && t.endsWith("]")) {
+            t = t.substring(1, t.length() - 1);
+        }
+        try {
+            if (t.indexOf(':') >= 0) {
+                // InetAddress.getByName checks only the format of a literal containing ':', it never resolves it.
+                return InetAddress.getByName(t);
+            }
+            byte[] bytes = parseIpv4(t);
+            if (bytes != null) {
+                return InetAddress.getByAddress(bytes);
+            }
+        } catch (UnknownHostException e) {
+            // fall through to the error below
+        }
+        throw new IllegalArgumentException("address must be an IPv4 or IPv6 literal, but was \"" + text + "\"");
+    }
+
+    /** @return whether {@code text} is an IPv4 or IPv6 literal */
+    public static boolean isLiteral(String text) {
+        try {
+            parse(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static byte[] parseIpv4(String t) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int value = -1;
+        for (int i = 0; i <= t.length(); i++) {
+            char c = i < t.length() ? t.charAt(i) : '.';
+            if (c >= '0' && c <= '9') {
+                value = (value < 0 ? 0 : value * 10) + (c - '0');
+                if (value > 255) {
+                    return null;
+                }
+            } else if (c == '.') {
+                if (value < 0 || part == 4) {
+                    return null;
+                }
+                out[part++] = (byte) value;
+                value = -1;
+            } else {
+                return null;
+            }
+        }
+        return part == 4 ? out : null;
+    }
+}

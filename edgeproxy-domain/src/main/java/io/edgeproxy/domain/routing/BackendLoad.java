@@ -1,0 +1,47 @@
+package io.edgeproxy.domain.routing;
+
+import io.edgeproxy.domain.Backend;
+import io.edgeproxy.domain.port.ActiveConnections;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Active connections per backend, counted the moment a backend is chosen (not when its connect
+ * completes) so a burst of clients spreads instead of piling onto the backend that looked idlest.
+ * {@link #tryAcquire(Backend)} never lets a count pass the backend's hard limit, whatever the
+ * number of event loops choosing at once. Thread-safe and lock-free.
+ */
+public final class BackendLoad implements ActiveConnections {
+
+    private final ConcurrentHashMap<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+
+    @Override
+    public int active(String backendId) {
+        AtomicInteger c = counts.get(backendId);
+        return c == null ? 0 : c.get();
+    }
+
+    /** @return true, counting one more connection, when the backend is below its hard limit */
+    public boolean tryAcquire(Backend backend) {
+        AtomicInteger c = counts.computeIfAbsent(backend.id(), id -> new AtomicInteger());
+        int limit = backend.hardLimit();
+        for (;;) {
+            int current = c.get();
+            if (current >= limit) {
+                return false;
+            }
+            if (c.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Counts one connection of this backend as ended. */
+    public void release(String backendId) {
+        AtomicInteger c = counts.get(backendId);
+        if (c != null) {
+            c.decrementAndGet();
+        }
+    }
+}
