@@ -1,0 +1,143 @@
+package io.edgeproxy.infrastructure.proxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of the NIO engine: event loops, timeouts, retries and buffers. Immutable; build it with
+ * {@link #builder()} or take {@link #ofDefaults()}. Every setting is validated when built and the
+ * error names the setting and the value.
+ *
+ * <pre>{@code
+ * ProxyConfig config = ProxyConfig.builder()
+ *         .eventLoops(2)
+ *         .connectTimeout(Duration.ofSeconds(2))
+ *         .idleTimeout(Duration.ofMinutes(5))
+ *         .build();
+ * }</pre>
+ *
+ * @param eventLoops     selector threads, each owning its connections. Defaults to the number of
+ *                       available processors.
+ * @param connectTimeout how long a backend may take to accept a connection before the next one is
+ *                       tried. Defaults to 5 seconds.
+ * @param idleTimeout    a connection pair with no byte either way for this long is closed;
+ *                       {@link Duration#ZERO} switches it off. Defaults to 1 hour.
+ * @param connectRetries how many other backends are tried after a failed connect, before any
+ *                       client byte is forwarded. Defaults to 2.
+ * @param bufferSize     bytes of one relay buffer; a connection holds at most one per direction,
+ *                       and only while bytes wait for a slow peer. Defaults to 32 KiB.
+ * @param reusePort      one listening socket per loop with {@code SO_REUSEPORT} (Linux only);
+ *                       otherwise one listener hands connections to loops round-robin.
+ *                       Defaults to true.
+ * @param acceptBacklog  the listen backlog. Defaults to 4096.
+ */
+public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idleTimeout, int connectRetries,
+                          int bufferSize, boolean reusePort, int acceptBacklog) {
+
+    /** Defaults to 5 seconds. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Defaults to 1 hour. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+    /** Defaults to 2 retries, so 3 backends at most per client connection. */
+    public static final int DEFAULT_CONNECT_RETRIES = 2;
+    /** Defaults to 32 KiB. */
+    public static final int DEFAULT_BUFFER_SIZE = 32 * 1024;
+    /** Defaults to 4096. */
+    public static final int DEFAULT_ACCEPT_BACKLOG = 4096;
+
+    public ProxyConfig {
+        if (eventLoops < 1) {
+            throw new IllegalArgumentException("eventLoops must be >= 1, but was " + eventLoops);
+        }
+        requirePositive(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout must not be null");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idleTimeout must be >= 0 (0 = off), but was " + idleTimeout);
+        }
+        if (connectRetries < 0) {
+            throw new IllegalArgumentException("connectRetries must be >= 0, but was " + connectRetries);
+        }
+        if (bufferSize < 1024 || bufferSize > 16 * 1024 * 1024) {
+            throw new IllegalArgumentException("bufferSize must be between 1024 and 16777216 bytes, but was " + bufferSize);
+        }
+        if (acceptBacklog < 1) {
+            throw new IllegalArgumentException("acceptBacklog must be >= 1, but was " + acceptBacklog);
+        }
+    }
+
+    private static void requirePositive(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, but was " + d);
+        }
+    }
+
+    /** @return the configuration with every default */
+    public static ProxyConfig ofDefaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding this configuration's values */
+    public Builder toBuilder() {
+        return new Builder().eventLoops(eventLoops).connectTimeout(connectTimeout).idleTimeout(idleTimeout)
+                .connectRetries(connectRetries).bufferSize(bufferSize).reusePort(reusePort)
+                .acceptBacklog(acceptBacklog);
+    }
+
+    /** Builds a {@link ProxyConfig}; see the record's components for each default. */
+    public static final class Builder {
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private int connectRetries = DEFAULT_CONNECT_RETRIES;
+        private int bufferSize = DEFAULT_BUFFER_SIZE;
+        private boolean reusePort = true;
+        private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
+
+        private Builder() {
+        }
+
+        public Builder eventLoops(int value) {
+            this.eventLoops = value;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = value;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration value) {
+            this.idleTimeout = value;
+            return this;
+        }
+
+        public Builder connectRetries(int value) {
+            this.connectRetries = value;
+            return this;
+        }
+
+        public Builder bufferSize(int value) {
+            this.bufferSize = value;
+            return this;
+        }
+
+        public Builder reusePort(boolean value) {
+            this.reusePort = value;
+            return this;
+        }
+
+        public Builder acceptBacklog(int value) {
+            this.acceptBacklog = value;
+            return this;
+        }
+
+        public ProxyConfig build() {
+            return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
+                    acceptBacklog);
+        }
+    }
+}

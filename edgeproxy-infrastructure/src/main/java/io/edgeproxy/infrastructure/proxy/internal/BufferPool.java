@@ -1,0 +1,53 @@
+package io.edgeproxy.infrastructure.proxy.internal;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Direct relay buffers of one event loop. A connection takes a buffer for each read and gives it
+ * back as soon as the bytes are written, so an idle connection holds none; at most
+ * {@code maxRetained} free buffers are kept for reuse, the rest are left to the garbage collector.
+ * Confined to its loop; only the in-use figure is published for other threads.
+ */
+final class BufferPool {
+
+    private final int bufferSize;
+    private final int maxRetained;
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private final AtomicLong inUseBytes = new AtomicLong();
+    private long inUse;
+
+    BufferPool(int bufferSize, int maxRetained) {
+        this.bufferSize = bufferSize;
+        this.maxRetained = maxRetained;
+    }
+
+    ByteBuffer take() {
+        ByteBuffer b = free.pollLast();
+        if (b == null) {
+            b = ByteBuffer.allocateDirect(bufferSize);
+        }
+        inUse += bufferSize;
+        inUseBytes.lazySet(inUse);
+        return b;
+    }
+
+    void release(ByteBuffer b) {
+        b.clear();
+        inUse -= bufferSize;
+        inUseBytes.lazySet(inUse);
+        if (free.size() < maxRetained) {
+            free.addLast(b);
+        }
+    }
+
+    /** @return bytes of buffers currently held by connections; readable from any thread */
+    long inUseBytes() {
+        return inUseBytes.get();
+    }
+
+    int bufferSize() {
+        return bufferSize;
+    }
+}
