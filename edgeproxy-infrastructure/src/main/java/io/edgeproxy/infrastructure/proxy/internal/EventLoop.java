@@ -87,6 +87,9 @@ final class EventLoop implements Runnable {
         while (running) {
             try {
                 runTasks();
+                if (!running) {
+                    break;
+                }
                 long wait = timers.nanosUntilNext(System.nanoTime());
                 nowStale = true;
                 if (!tasks.isEmpty() || wait == 0) {
