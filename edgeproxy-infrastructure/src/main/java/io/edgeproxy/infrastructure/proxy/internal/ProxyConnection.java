@@ -341,16 +341,17 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             return;
         }
         d.ended = true;
+        Direction other = d == up ? down : up;
+        if (other.ended) {
+            close(); // both ways done: close() sends the FIN, a shutdown first would be one more syscall
+            return;
+        }
         try {
             d.dst.shutdownOutput();
         } catch (ClosedChannelException e) {
             // the peer side is already closed; the pair closes below
         } catch (IOException e) {
             abort("shutdown", e);
-            return;
-        }
-        if (up.ended && down.ended) {
-            close();
         }
     }
 
