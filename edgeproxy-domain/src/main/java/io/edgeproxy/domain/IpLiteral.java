@@ -28,12 +28,16 @@ public final class IpLiteral {
         }
         try {
             if (t.indexOf(':') >= 0) {
-                // InetAddress.getByName checks only the format of a literal containing ':', it never resolves it.
-                return InetAddress.getByName(t);
-            }
-            byte[] bytes = parseIpv4(t);
-            if (bytes != null) {
-                return InetAddress.getByAddress(bytes);
+                // InetAddress.getByName only parses a text made of hex digits, ':' and '.' (plus a
+                // scope): anything else, such as "db:5432", it would hand to the name service.
+                if (isIpv6Text(t)) {
+                    return InetAddress.getByName(t);
+                }
+            } else {
+                byte[] bytes = parseIpv4(t);
+                if (bytes != null) {
+                    return InetAddress.getByAddress(bytes);
+                }
             }
         } catch (UnknownHostException e) {
             // fall through to the error below
@@ -49,6 +53,25 @@ public final class IpLiteral {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    private static boolean isIpv6Text(String t) {
+        int end = t.indexOf('%');
+        if (end < 0) {
+            end = t.length();
+        }
+        if (end == 0) {
+            return false;
+        }
+        for (int i = 0; i < end; i++) {
+            char c = t.charAt(i);
+            boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+                    || c == ':' || c == '.';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] parseIpv4(String t) {
