@@ -46,6 +46,21 @@ class IpLiteralTest {
                 .hasMessage("address must be an IPv4 or IPv6 literal, but was \"" + text + "\"");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"010.0.0.1", "01.2.3.4", "1.2.3.04", "10.00.0.1"})
+    void refusesIpv4PartsWithLeadingZerosRatherThanGuessOctalOrDecimal(String text) {
+        assertThatThrownBy(() -> IpLiteral.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("address must be an IPv4 or IPv6 literal, but was \"" + text + "\"");
+    }
+
+    @Test
+    void refusesIpv4InBracketsWhichHoldIpv6Only() {
+        assertThatThrownBy(() -> IpLiteral.parse("[10.0.0.1]"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("address must be an IPv4 or IPv6 literal, but was \"[10.0.0.1]\"");
+    }
+
     @Test
     void parsesIpv6() {
         InetAddress a = IpLiteral.parse("fd00::1");
