@@ -53,15 +53,26 @@ public final class CountryRegions {
     /** @return a table holding exactly {@code countryToRegion} (country codes are validated) */
     public static CountryRegions of(Map<String, RegionCode> countryToRegion) {
         Map<String, RegionCode> copy = new HashMap<>();
-        countryToRegion.forEach((c, r) -> copy.put(GeoInfo.Countries.normalize(c, "country"), r));
+        countryToRegion.forEach((c, r) -> {
+            String country = GeoInfo.Countries.normalize(c, "country");
+            copy.put(country, requireRegion(country, r));
+        });
         return new CountryRegions(copy);
     }
 
     /** @return a copy of this table where {@code country} belongs to {@code region} */
     public CountryRegions with(String country, RegionCode region) {
         Map<String, RegionCode> copy = new HashMap<>(table);
-        copy.put(GeoInfo.Countries.normalize(country, "country"), region);
+        String c = GeoInfo.Countries.normalize(country, "country");
+        copy.put(c, requireRegion(c, region));
         return new CountryRegions(copy);
+    }
+
+    private static RegionCode requireRegion(String country, RegionCode region) {
+        if (region == null) {
+            throw new IllegalArgumentException("region of country " + country + " must not be null");
+        }
+        return region;
     }
 
     /** @return the region of this country (case-insensitive), if the table has it */

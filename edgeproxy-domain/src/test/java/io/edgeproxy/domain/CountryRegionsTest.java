@@ -108,6 +108,18 @@ class CountryRegionsTest {
     }
 
     @Test
+    void refusesAMissingRegion() {
+        assertThatThrownBy(() -> defaults.with("BR", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("region of country BR must not be null");
+        Map<String, RegionCode> table = new HashMap<>();
+        table.put("br", null);
+        assertThatThrownBy(() -> CountryRegions.of(table))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("region of country BR must not be null");
+    }
+
+    @Test
     void isImmutable() {
         assertThatThrownBy(() -> defaults.asMap().put("ZZ", RegionCode.EU))
                 .isInstanceOf(UnsupportedOperationException.class);
