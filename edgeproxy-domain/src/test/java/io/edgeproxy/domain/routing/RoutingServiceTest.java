@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class RoutingServiceTest {
 
@@ -340,6 +341,20 @@ class RoutingServiceTest {
 
         assertThat(routing.route(CLIENT, Set.of())).isEmpty();
         assertThat(routing.load().active("a")).isZero();
+    }
+
+    @Test
+    void returnsNothingInsteadOfSpinningWhenTheLoadBalancerPicksABackendOutsideTheCandidates() {
+        Backend stranger = backend("stranger").softLimit(1).hardLimit(1).build();
+        BackendLoad load = new BackendLoad();
+        load.tryAcquire(stranger); // full, so it can never be acquired
+        RoutingService routing = service(new TestBackendRepository(backend("a").build())).load(load)
+                .loadBalancer((candidates, context) -> stranger).build();
+
+        Optional<Route> route = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> routing.route(CLIENT, Set.of()));
+
+        assertThat(route).isEmpty();
+        assertThat(bindings.size()).isZero();
     }
 
     @Test
