@@ -9,9 +9,9 @@ import java.util.Locale;
  */
 public record RegionCode(String value) {
 
-    /** South America. */
+    /** South and Central America. */
     public static final RegionCode SA = new RegionCode("sa");
-    /** North America (and Central America and the Caribbean). */
+    /** North America and the Caribbean. */
     public static final RegionCode US = new RegionCode("us");
     /** Europe. */
     public static final RegionCode EU = new RegionCode("eu");

@@ -112,7 +112,9 @@ public final class RoutingService {
                 bindings.save(new Binding(client, chosen.id(), now, now));
                 return Optional.of(new Route(client, chosen, false, load));
             }
-            candidates.remove(chosen);
+            if (!candidates.remove(chosen)) {
+                return Optional.empty(); // not one of the candidates: choosing again would spin forever
+            }
         }
         return Optional.empty();
     }

@@ -1,0 +1,213 @@
+package io.edgeproxy.benchmarks;
+
+import io.edgeproxy.domain.Backend;
+import io.edgeproxy.domain.Binding;
+import io.edgeproxy.domain.ClientKey;
+import io.edgeproxy.domain.GeoInfo;
+import io.edgeproxy.domain.RegionCode;
+import io.edgeproxy.domain.port.BackendRepository;
+import io.edgeproxy.domain.port.BindingRepository;
+import io.edgeproxy.domain.port.GeoResolver;
+import io.edgeproxy.domain.port.RoutingContext;
+import io.edgeproxy.domain.routing.BackendLoad;
+import io.edgeproxy.domain.routing.GeoScoreLoadBalancer;
+import io.edgeproxy.domain.routing.Route;
+import io.edgeproxy.domain.routing.RoutingService;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The cost of placing one new client: {@link GeoScoreLoadBalancer#choose} alone, and the whole
+ * {@link RoutingService#route} use case (binding lookup, candidate filter, geo resolution, choice,
+ * {@code tryAcquire}, binding save) followed by {@link Route#release()}.
+ *
+ * <p>Backends are spread over the six regions and 22 countries with loads between 10 and 120
+ * active connections (soft limit 100, hard limit 150) and every fifth backend at weight 2. Each
+ * operation takes the next of 4096 precomputed clients from those countries (one in ten of unknown
+ * location), so no client arrives with a binding: the {@code route} benchmark removes the binding it
+ * just made, standing in for the binding garbage collector.
+ *
+ * <pre>
+ * java -jar edgeproxy-benchmarks/target/benchmarks.jar LoadBalancerBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s
+ * </pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@State(Scope.Thread)
+public class LoadBalancerBenchmark {
+
+    private static final String[][] COUNTRIES = {
+            {"sa", "BR", "AR", "CL", "CO"},
+            {"us", "US", "CA", "MX"},
+            {"eu", "DE", "FR", "GB", "NL"},
+            {"ap", "JP", "SG", "AU", "IN"},
+            {"af", "ZA", "NG", "KE"},
+            {"me", "AE", "SA", "IL"},
+    };
+    private static final int CLIENTS = 4096; // a power of two
+    private static final int MASK = CLIENTS - 1;
+
+    @Param({"10", "100", "1000"})
+    int backends;
+
+    private final GeoScoreLoadBalancer balancer = new GeoScoreLoadBalancer();
+    private List<Backend> candidates;
+    private RoutingContext[] contexts;
+    private InetAddress[] clients;
+    private RoutingService routing;
+    private SimpleBindings bindings;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() throws UnknownHostException {
+        Random random = new Random(20240601L);
+        List<GeoInfo> places = new ArrayList<>();
+        for (String[] region : COUNTRIES) {
+            for (int c = 1; c < region.length; c++) {
+                places.add(GeoInfo.of(region[c], region[0]));
+            }
+        }
+
+        candidates = new ArrayList<>(backends);
+        BackendLoad load = new BackendLoad();
+        for (int i = 0; i < backends; i++) {
+            GeoInfo place = places.get(i % places.size());
+            Backend b = Backend.builder(String.format("%s-%04d", place.region(), i)).app("api")
+                    .region(place.region()).country(place.country())
+                    .address("10." + (i >> 8) + "." + (i & 0xff) + ".1").port(8080)
+                    .weight(i % 5 == 0 ? 2 : 1).build();
+            candidates.add(b);
+            int active = 10 + random.nextInt(111);
+            for (int n = 0; n < active; n++) {
+                load.tryAcquire(b);
+            }
+        }
+        candidates = List.copyOf(candidates);
+
+        Map<InetAddress, Optional<GeoInfo>> geoByClient = new ConcurrentHashMap<>();
+        clients = new InetAddress[CLIENTS];
+        contexts = new RoutingContext[CLIENTS];
+        for (int i = 0; i < CLIENTS; i++) {
+            clients[i] = InetAddress.getByAddress(new byte[] {100, 64, (byte) (i >> 8), (byte) i});
+            Optional<GeoInfo> geo = random.nextInt(10) == 0 ? Optional.empty()
+                    : Optional.of(places.get(random.nextInt(places.size())));
+            geoByClient.put(clients[i], geo);
+            contexts[i] = new RoutingContext(ClientKey.of(clients[i]), geo, RegionCode.SA, load);
+        }
+
+        bindings = new SimpleBindings();
+        GeoResolver geoResolver = geoByClient::get;
+        routing = RoutingService.builder()
+                .backends(new SnapshotBackends(candidates))
+                .bindings(bindings)
+                .geoResolver(geoResolver)
+                .localRegion(RegionCode.SA)
+                .load(load)
+                .build();
+    }
+
+    @Benchmark
+    public Backend choose() {
+        return balancer.choose(candidates, contexts[next++ & MASK]);
+    }
+
+    @Benchmark
+    public Route routeAndRelease() {
+        Route route = routing.route(clients[next++ & MASK], Set.of()).orElseThrow();
+        route.release();
+        bindings.remove(route.client());
+        return route;
+    }
+
+    /** Backends as an adapter keeps them: an immutable snapshot, the healthy ones precomputed. */
+    static final class SnapshotBackends implements BackendRepository {
+        private final List<Backend> all;
+        private final List<Backend> healthy;
+        private final Map<String, Backend> byId;
+
+        SnapshotBackends(List<Backend> backends) {
+            this.all = List.copyOf(backends);
+            this.healthy = all.stream().filter(Backend::healthy).toList();
+            this.byId = all.stream().collect(Collectors.toUnmodifiableMap(Backend::id, Function.identity()));
+        }
+
+        @Override
+        public List<Backend> all() {
+            return all;
+        }
+
+        @Override
+        public List<Backend> healthy() {
+            return healthy;
+        }
+
+        @Override
+        public Optional<Backend> byId(String id) {
+            return Optional.ofNullable(byId.get(id));
+        }
+
+        @Override
+        public long version() {
+            return 1;
+        }
+    }
+
+    /** Bindings in a {@link ConcurrentHashMap}, as the in-memory adapter holds them. */
+    static final class SimpleBindings implements BindingRepository {
+        private final ConcurrentHashMap<ClientKey, Binding> map = new ConcurrentHashMap<>();
+
+        @Override
+        public Optional<Binding> find(ClientKey client) {
+            return Optional.ofNullable(map.get(client));
+        }
+
+        @Override
+        public void save(Binding binding) {
+            map.put(binding.client(), binding);
+        }
+
+        @Override
+        public void remove(ClientKey client) {
+            map.remove(client);
+        }
+
+        @Override
+        public int removeExpired(long nowNanos, Duration ttl) {
+            int[] removed = {0};
+            map.values().removeIf(b -> b.isExpired(nowNanos, ttl) && ++removed[0] > 0);
+            return removed[0];
+        }
+
+        @Override
+        public int size() {
+            return map.size();
+        }
+    }
+}
