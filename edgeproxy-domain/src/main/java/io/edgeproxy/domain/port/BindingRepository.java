@@ -22,6 +22,18 @@ public interface BindingRepository {
     void remove(ClientKey client);
 
     /**
+     * Forgets the binding of this client only if it points to {@code backendId}. The default is
+     * find-then-remove; implementations that can should make it atomic, so a binding another
+     * thread just made to a different backend survives.
+     */
+    default void removeIfBoundTo(ClientKey client, String backendId) {
+        Optional<Binding> b = find(client);
+        if (b.isPresent() && b.get().backendId().equals(backendId)) {
+            remove(client);
+        }
+    }
+
+    /**
      * Removes every binding that expired at {@code nowNanos}.
      *
      * @return how many were removed

@@ -47,6 +47,8 @@ public final class RoutingService {
 
     /** Defaults to 600 seconds. */
     public static final Duration DEFAULT_BINDING_TTL = Duration.ofSeconds(600);
+    /** The longest binding TTL: 365 days (TTLs are compared in nanoseconds). */
+    public static final Duration MAX_BINDING_TTL = Duration.ofDays(365);
 
     private final BackendRepository backends;
     private final BindingRepository bindings;
@@ -124,10 +126,8 @@ public final class RoutingService {
      * that backend failed, so the next attempt makes a new choice.
      */
     public void unbind(ClientKey client, String backendId) {
-        Optional<Binding> b = bindings.find(client);
-        if (b.isPresent() && b.get().backendId().equals(backendId)) {
-            bindings.remove(client);
-        }
+        bindings.removeIfBoundTo(client, backendId);
+    }
     }
 
     /** Removes expired bindings; the proxy calls it on a schedule. @return how many were removed */
@@ -217,6 +217,9 @@ public final class RoutingService {
         public Builder bindingTtl(Duration value) {
             if (value == null || value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException("bindingTtl must be positive, but was " + value);
+            }
+            if (value.compareTo(MAX_BINDING_TTL) > 0) {
+                throw new IllegalArgumentException("bindingTtl must be at most " + MAX_BINDING_TTL + ", but was " + value);
             }
             this.bindingTtl = value;
             return this;

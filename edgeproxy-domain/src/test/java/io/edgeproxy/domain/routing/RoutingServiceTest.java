@@ -454,6 +454,10 @@ class RoutingServiceTest {
         assertThatThrownBy(() -> RoutingService.builder().bindingTtl(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bindingTtl must be positive, but was PT-1S");
+        // Longer TTLs would overflow the nanosecond comparison on every route.
+        assertThatThrownBy(() -> RoutingService.builder().bindingTtl(Duration.ofDays(366)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bindingTtl must be at most PT8760H, but was PT8784H");
     }
 
     @Test

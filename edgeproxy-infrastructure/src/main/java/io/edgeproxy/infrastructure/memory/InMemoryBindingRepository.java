@@ -58,6 +58,11 @@ public final class InMemoryBindingRepository implements BindingRepository {
     }
 
     @Override
+    public void removeIfBoundTo(ClientKey client, String backendId) {
+        bindings.computeIfPresent(client, (k, b) -> b.backendId().equals(backendId) ? null : b);
+    }
+
+    @Override
     public int removeExpired(long nowNanos, Duration ttl) {
         int removed = 0;
         for (Iterator<Binding> it = bindings.values().iterator(); it.hasNext(); ) {
