@@ -1,0 +1,150 @@
+package io.edgeproxy.infrastructure.circuit;
+
+import io.edgeproxy.domain.Backend;
+import io.edgeproxy.domain.Ticker;
+import io.edgeproxy.domain.port.BackendAvailability;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One {@link CircuitBreaker} per backend, created on first use from one configuration, and the
+ * {@link BackendAvailability} that hides backends whose circuit does not permit a call.
+ *
+ * <p>For the proxy: {@link #isAvailable(Backend)} (no permit taken) while filtering candidates; then
+ * {@code forBackend(id).allow()} before connecting (takes the half-open trial permit; false means
+ * try the next backend), and {@code recordSuccess()} / {@code recordFailure()} on the connect
+ * result. Breakers are created only by {@link #forBackend}, so there are as many as backends the
+ * caller names; {@link #retainOnly} drops those of backends that left the repository.
+ *
+ * <p>Thread-safe. {@link #forBackend} of a known id and {@link #isAvailable} are lock-free reads;
+ * creating a breaker happens once per backend.
+ *
+ * <pre>{@code
+ * CircuitBreakers breakers = new CircuitBreakers(CircuitBreakerConfig.ofDefaults());
+ * BackendAvailability availability = healthMonitor.and(breakers);
+ * CircuitBreaker b = breakers.forBackend("sa-1");
+ * }</pre>
+ */
+public final class CircuitBreakers implements BackendAvailability {
+
+    private static final Logger log = LoggerFactory.getLogger(CircuitBreakers.class);
+    private static final CircuitBreakers DISABLED = new CircuitBreakers();
+
+    private final CircuitBreakerConfig config;
+    private final Ticker ticker;
+    private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final List<CircuitStateListener> listeners = new CopyOnWriteArrayList<>();
+    private final CircuitStateListener dispatcher = this::dispatch;
+    private final boolean enabled;
+
+    /** Breakers on the system clock. */
+    public CircuitBreakers(CircuitBreakerConfig config) {
+        this(config, Ticker.system());
+    }
+
+    /** Breakers on the given clock (tests drive a fake one). */
+    public CircuitBreakers(CircuitBreakerConfig config, Ticker ticker) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.enabled = true;
+    }
+
+    private CircuitBreakers() {
+        this.config = CircuitBreakerConfig.ofDefaults();
+        this.ticker = Ticker.system();
+        this.enabled = false;
+    }
+
+    /**
+     * @return the registry of a disabled feature: every backend is available and
+     *         {@link #forBackend} hands out {@link CircuitBreaker#disabled()}
+     */
+    public static CircuitBreakers disabled() {
+        return DISABLED;
+    }
+
+    /** @return the backend's breaker, created CLOSED on first use */
+    public CircuitBreaker forBackend(String backendId) {
+        if (!enabled) {
+            return CircuitBreaker.disabled();
+        }
+        CircuitBreaker b = breakers.get(backendId);
+        if (b != null) {
+            return b;
+        }
+        return breakers.computeIfAbsent(Objects.requireNonNull(backendId, "backendId"),
+                id -> new CircuitBreaker(id, config, ticker).onStateChange(dispatcher));
+    }
+
+    /** @return the backend's breaker if it has one; never creates one */
+    public Optional<CircuitBreaker> find(String backendId) {
+        return Optional.ofNullable(breakers.get(backendId));
+    }
+
+    /** @return false when its circuit is OPEN, or HALF_OPEN with every trial permit taken */
+    @Override
+    public boolean isAvailable(Backend backend) {
+        CircuitBreaker b = breakers.get(backend.id());
+        return b == null || b.isCallPermitted();
+    }
+
+    /** Drops the backend's breaker (its next use starts CLOSED). @return whether it had one */
+    public boolean remove(String backendId) {
+        return breakers.remove(backendId) != null;
+    }
+
+    /** Drops the breakers of every backend not in {@code backendIds}. */
+    public void retainOnly(Collection<String> backendIds) {
+        Set<String> keep = backendIds instanceof Set ? (Set<String>) backendIds : new HashSet<>(backendIds);
+        breakers.keySet().retainAll(keep);
+    }
+
+    /** Adds a listener for the state changes of every breaker, present and future. @return this */
+    public CircuitBreakers onStateChange(CircuitStateListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** @return the state of every breaker, by backend id, sorted */
+    public Map<String, CircuitState> states() {
+        Map<String, CircuitState> out = new TreeMap<>();
+        breakers.forEach((id, b) -> out.put(id, b.state()));
+        return out;
+    }
+
+    /** @return the number of breakers held */
+    public int size() {
+        return breakers.size();
+    }
+
+    /** @return the configuration every breaker is built from */
+    public CircuitBreakerConfig config() {
+        return config;
+    }
+
+    private void dispatch(CircuitBreaker breaker, CircuitState from, CircuitState to) {
+        for (CircuitStateListener l : listeners) {
+            try {
+                l.onStateChange(breaker, from, to);
+            } catch (RuntimeException e) {
+                log.warn("circuit {} state listener {} failed on {} -> {}", breaker.name(), l, from, to, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return enabled ? "CircuitBreakers[" + breakers.size() + " breakers, " + config + "]" : "CircuitBreakers[disabled]";
+    }
+}

@@ -1,0 +1,2 @@
+/** Machinery of the circuit breaker; not an API. */
+package io.edgeproxy.infrastructure.circuit.internal;

@@ -1,0 +1,214 @@
+package io.edgeproxy.infrastructure.pool;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link ConnectionPool}. Immutable and validated when built.
+ *
+ * <table>
+ *   <caption>Fields, defaults and environment variables</caption>
+ *   <tr><th>field</th><th>default</th><th>variable</th></tr>
+ *   <tr><td>{@code maxConnectionsPerBackend}</td><td>10</td><td>{@code EDGEPROXY_POOL_MAX_PER_BACKEND}</td></tr>
+ *   <tr><td>{@code idleTimeout}</td><td>60 seconds</td><td>{@code EDGEPROXY_POOL_IDLE_TIMEOUT_SECS}</td></tr>
+ *   <tr><td>{@code maxLifetime}</td><td>300 seconds</td><td>{@code EDGEPROXY_POOL_MAX_LIFETIME_SECS}</td></tr>
+ *   <tr><td>{@code connectTimeout}</td><td>5 seconds</td><td>{@code EDGEPROXY_POOL_CONNECT_TIMEOUT_SECS}</td></tr>
+ *   <tr><td>{@code warmConnectionsPerBackend}</td><td>2 (at most {@code maxConnectionsPerBackend})</td><td>-</td></tr>
+ * </table>
+ * {@code EDGEPROXY_POOL_ENABLED} (default {@code false}) decides whether the proxy keeps warm
+ * connections at all.
+ *
+ * <pre>{@code
+ * PoolConfig config = PoolConfig.builder()
+ *         .maxConnectionsPerBackend(20).idleTimeout(Duration.ofSeconds(60))
+ *         .build();
+ * }</pre>
+ */
+public final class PoolConfig {
+
+    /** Connections the pool holds to one backend at most: idle, in use and connecting. Defaults to 10. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_BACKEND = 10;
+    /** An idle connection older than this (since its last use) is closed. Defaults to 60 seconds. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** A connection older than this (since its connect) is closed when next idle. Defaults to 300 seconds. */
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofSeconds(300);
+    /**
+     * The longest a connect may take, and the longest {@link ConnectionPool#acquire} waits in all.
+     * Defaults to 5 seconds.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Idle, already connected spares kept per backend once {@link ConnectionPool#startWarming} runs;
+     * they count against {@link #maxConnectionsPerBackend()}. Defaults to 2, or
+     * {@code maxConnectionsPerBackend} when that is smaller.
+     */
+    public static final int DEFAULT_WARM_CONNECTIONS_PER_BACKEND = 2;
+
+    private final int maxConnectionsPerBackend;
+    private final Duration idleTimeout;
+    private final Duration maxLifetime;
+    private final Duration connectTimeout;
+    private final int warmConnectionsPerBackend;
+
+    private PoolConfig(Builder b, int warmConnectionsPerBackend) {
+        this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
+        this.idleTimeout = b.idleTimeout;
+        this.maxLifetime = b.maxLifetime;
+        this.connectTimeout = b.connectTimeout;
+        this.warmConnectionsPerBackend = warmConnectionsPerBackend;
+    }
+
+    /** @return the configuration with every default */
+    public static PoolConfig ofDefaults() {
+        return builder().build();
+    }
+
+    /** @return a builder holding the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding this configuration's values */
+    public Builder toBuilder() {
+        return new Builder().maxConnectionsPerBackend(maxConnectionsPerBackend).idleTimeout(idleTimeout)
+                .maxLifetime(maxLifetime).connectTimeout(connectTimeout)
+                .warmConnectionsPerBackend(warmConnectionsPerBackend);
+    }
+
+    public int maxConnectionsPerBackend() {
+        return maxConnectionsPerBackend;
+    }
+
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    public int warmConnectionsPerBackend() {
+        return warmConnectionsPerBackend;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof PoolConfig)) {
+            return false;
+        }
+        PoolConfig c = (PoolConfig) o;
+        return maxConnectionsPerBackend == c.maxConnectionsPerBackend
+                && warmConnectionsPerBackend == c.warmConnectionsPerBackend && idleTimeout.equals(c.idleTimeout)
+                && maxLifetime.equals(c.maxLifetime) && connectTimeout.equals(c.connectTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(maxConnectionsPerBackend, idleTimeout, maxLifetime, connectTimeout, warmConnectionsPerBackend);
+    }
+
+    @Override
+    public String toString() {
+        return "PoolConfig[maxConnectionsPerBackend=" + maxConnectionsPerBackend + ", idleTimeout=" + idleTimeout
+                + ", maxLifetime=" + maxLifetime + ", connectTimeout=" + connectTimeout
+                + ", warmConnectionsPerBackend=" + warmConnectionsPerBackend + "]";
+    }
+
+    /** Collects settings; {@link #build()} validates them all. Not thread-safe. */
+    public static final class Builder {
+        private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private int warmConnectionsPerBackend = UNSET;
+
+        private static final int UNSET = Integer.MIN_VALUE;
+
+        private Builder() {
+        }
+
+        /** Connections per backend at most; must be >= 1. Defaults to 10. */
+        public Builder maxConnectionsPerBackend(int value) {
+            this.maxConnectionsPerBackend = value;
+            return this;
+        }
+
+        /** Idle time before a connection is closed; must be positive. Defaults to 60 seconds. */
+        public Builder idleTimeout(Duration value) {
+            this.idleTimeout = value;
+            return this;
+        }
+
+        /** Age at which a connection is retired; must be positive. Defaults to 300 seconds. */
+        public Builder maxLifetime(Duration value) {
+            this.maxLifetime = value;
+            return this;
+        }
+
+        /** Connect timeout, and the longest acquire wait; must be positive. Defaults to 5 seconds. */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = value;
+            return this;
+        }
+
+        /**
+         * Warm spares per backend; between 0 and maxConnectionsPerBackend. Defaults to 2, or
+         * maxConnectionsPerBackend when that is smaller.
+         */
+        public Builder warmConnectionsPerBackend(int value) {
+            this.warmConnectionsPerBackend = value;
+            return this;
+        }
+
+        /**
+         * @return the validated configuration
+         * @throws IllegalArgumentException naming the first field that is out of range, and its value
+         */
+        public PoolConfig build() {
+            if (maxConnectionsPerBackend < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerBackend must be >= 1, but was "
+                        + maxConnectionsPerBackend);
+            }
+            requirePositive(idleTimeout, "idleTimeout");
+            requirePositive(maxLifetime, "maxLifetime");
+            requirePositive(connectTimeout, "connectTimeout");
+            if (connectTimeout.toMillis() < 1) {
+                throw new IllegalArgumentException("connectTimeout must be at least 1 ms, but was " + connectTimeout);
+            }
+            if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("connectTimeout must be at most " + Integer.MAX_VALUE
+                        + " ms, but was " + connectTimeout);
+            }
+            if (warmConnectionsPerBackend == UNSET) {
+                return new PoolConfig(this, Math.min(DEFAULT_WARM_CONNECTIONS_PER_BACKEND, maxConnectionsPerBackend));
+            }
+            if (warmConnectionsPerBackend < 0 || warmConnectionsPerBackend > maxConnectionsPerBackend) {
+                throw new IllegalArgumentException("warmConnectionsPerBackend must be between 0 and "
+                        + "maxConnectionsPerBackend (" + maxConnectionsPerBackend + "), but was "
+                        + warmConnectionsPerBackend);
+            }
+            return new PoolConfig(this, warmConnectionsPerBackend);
+        }
+
+        private static void requirePositive(Duration value, String field) {
+            if (value == null) {
+                throw new IllegalArgumentException(field + " must not be null");
+            }
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException(field + " must be positive, but was " + value);
+            }
+            try {
+                value.toNanos();
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(field + " must be at most 292 years, but was " + value, e);
+            }
+        }
+    }
+}

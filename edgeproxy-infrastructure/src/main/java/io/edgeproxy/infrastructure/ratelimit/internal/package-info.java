@@ -1,0 +1,2 @@
+/** Machinery of the rate limiter; not an API. */
+package io.edgeproxy.infrastructure.ratelimit.internal;

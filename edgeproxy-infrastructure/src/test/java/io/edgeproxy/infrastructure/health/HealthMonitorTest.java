@@ -1,0 +1,106 @@
+package io.edgeproxy.infrastructure.health;
+
+import io.edgeproxy.domain.Backend;
+import io.edgeproxy.domain.port.BackendAvailability;
+import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.infrastructure.testing.MutableBackendRepository;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static io.edgeproxy.infrastructure.testing.MutableBackendRepository.local;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HealthMonitorTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final ServerSocket live;
+    private final int closedPort;
+    private HealthMonitor monitor;
+
+    HealthMonitorTest() throws IOException {
+        live = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (monitor != null) {
+            monitor.stop();
+        }
+        live.close();
+    }
+
+    @Test
+    void probesEveryBackendOfTheRepositoryAndVetoesTheDeadOnes() {
+        Backend up = local("up", live.getLocalPort());
+        Backend down = local("down", closedPort);
+        MutableBackendRepository repo = new MutableBackendRepository(up, down);
+        List<String> changes = new CopyOnWriteArrayList<>();
+        monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp()))
+                .onChange((id, s) -> changes.add(id + " " + s.healthy()));
+        assertThat(monitor.isHealthy("down")).as("unknown until probed: not vetoed").isTrue();
+        monitor.start();
+
+        Eventually.await(WAIT, "down is marked unhealthy", () -> !monitor.isHealthy("down"), monitor::statuses);
+        Eventually.await(WAIT, "up has passed probes",
+                () -> monitor.status("up").map(s -> s.consecutiveSuccesses() >= 2).orElse(false), monitor::statuses);
+        assertThat(monitor.isAvailable(up)).isTrue();
+        assertThat(monitor.isAvailable(down)).isFalse();
+        BackendAvailability both = monitor.and(BackendAvailability.always());
+        assertThat(both.isAvailable(down)).isFalse();
+        assertThat(changes).containsExactly("down false");
+        assertThat(monitor.statuses()).containsOnlyKeys("down", "up");
+    }
+
+    @Test
+    void picksUpAddedAndRemovedBackendsWithinAnInterval() {
+        MutableBackendRepository repo = new MutableBackendRepository(local("up", live.getLocalPort()));
+        monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp())).start();
+        Eventually.await(WAIT, "up is checked", () -> monitor.status("up").isPresent());
+
+        repo.add(local("late", closedPort));
+        Eventually.await(WAIT, "the added backend is probed and marked down", () -> !monitor.isHealthy("late"),
+                monitor::statuses);
+
+        repo.remove("late");
+        Eventually.await(WAIT, "the removed backend is no longer checked", () -> monitor.status("late").isEmpty(),
+                monitor::statuses);
+        assertThat(monitor.isHealthy("late")).isTrue();
+        assertThat(monitor.statuses()).containsOnlyKeys("up");
+    }
+
+    @Test
+    void aBackendThatMovedGetsAFreshChecker() {
+        MutableBackendRepository repo = new MutableBackendRepository(local("b", closedPort));
+        monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp())).start();
+        Eventually.await(WAIT, "b is marked down", () -> !monitor.isHealthy("b"), monitor::statuses);
+
+        repo.remove("b");
+        repo.add(local("b", live.getLocalPort()));
+        Eventually.await(WAIT, "b at its new address passes",
+                () -> monitor.status("b").map(s -> s.healthy() && s.consecutiveSuccesses() >= 1).orElse(false),
+                monitor::statuses);
+    }
+
+    @Test
+    void stopEndsEveryCheckerAndTheProbeThread() {
+        MutableBackendRepository repo = new MutableBackendRepository(local("up", live.getLocalPort()),
+                local("down", closedPort));
+        monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp())).start();
+        Eventually.await(WAIT, "both probed", () -> monitor.statuses().size() == 2
+                && monitor.statuses().values().stream().allMatch(s -> s.probes() >= 1), monitor::statuses);
+        monitor.stop();
+        Eventually.await(WAIT, "the probe thread ended", () -> HealthCheckerTest.probeThreads() == 0);
+        assertThat(monitor.statuses()).isEmpty();
+    }
+}

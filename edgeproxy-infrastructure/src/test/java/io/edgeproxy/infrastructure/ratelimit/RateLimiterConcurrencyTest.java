@@ -1,0 +1,125 @@
+package io.edgeproxy.infrastructure.ratelimit;
+
+import io.edgeproxy.infrastructure.testing.Concurrently;
+import io.edgeproxy.infrastructure.testing.FakeTicker;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import static io.edgeproxy.infrastructure.ratelimit.RateLimiterMemoryTest.ipv4;
+import static io.edgeproxy.infrastructure.ratelimit.RateLimiterTest.ip;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RateLimiterConcurrencyTest {
+
+    private static final int THREADS = 4;
+
+    @Test
+    void threadsHammeringOneClientGetExactlyBurstPlusRateTimesElapsed() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        // 1000 per second: a token per millisecond
+        RateLimiter limiter = new RateLimiter(RateLimitConfig.builder().maxRequests(1000).window(Duration.ofSeconds(1))
+                .burstSize(20).build(), ticker);
+        InetAddress client = ip("192.0.2.1");
+        LongAdder allowed = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+
+        Concurrently workers = Concurrently.start(THREADS, t -> {
+            while (!stop.get()) {
+                if (limiter.check(client)) {
+                    allowed.increment();
+                }
+            }
+        });
+        int steps = 2000;
+        long elapsedNanos = 0;
+        for (int i = 0; i < steps; i++) {
+            awaitDrained(limiter, client);
+            long step = 1 + ThreadLocalRandom.current().nextLong(2_000_000); // 1 ns .. 2 ms, uneven on purpose
+            ticker.advanceNanos(step);
+            elapsedNanos += step;
+        }
+        awaitDrained(limiter, client);
+        stop.set(true);
+        workers.join(30);
+
+        long expected = 20 + elapsedNanos * 1000 / 1_000_000_000L;
+        assertThat(allowed.sum()).isBetween(expected - 1, expected + 1);
+    }
+
+    @Test
+    void threadsRacingOnABrandNewClientShareOneBucket() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        RateLimiter limiter = new RateLimiter(RateLimitConfig.builder().burstSize(5).build(), ticker);
+        int clients = 300;
+        LongAdder[] allowed = new LongAdder[clients];
+        for (int i = 0; i < clients; i++) {
+            allowed[i] = new LongAdder();
+        }
+        AtomicInteger turn = new AtomicInteger();
+        // every thread walks the same new clients in the same order, so they collide on each first check
+        Concurrently.start(THREADS, t -> {
+            for (int c = 0; c < clients; c++) {
+                InetAddress client = ipv4(0x0A01_0000 + c);
+                for (int k = 0; k < 10; k++) {
+                    if (limiter.check(client)) {
+                        allowed[c].increment();
+                    }
+                }
+                turn.incrementAndGet();
+            }
+        }).join(30);
+        for (int c = 0; c < clients; c++) {
+            assertThat(allowed[c].sum()).as("client %d", c).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aHotClientStaysExactWhileOtherClientsChurnItsGroup() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        // 16 slots in 2 groups, so new clients keep rebuilding the hot client's group
+        RateLimiter limiter = new RateLimiter(RateLimitConfig.builder().maxRequests(1000).window(Duration.ofSeconds(1))
+                .burstSize(50).maxTrackedClients(16).build(), ticker);
+        InetAddress hot = ip("192.0.2.7");
+        LongAdder allowed = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+        Concurrently workers = Concurrently.start(THREADS, t -> {
+            int n = 0;
+            while (!stop.get()) {
+                if (t % 2 == 0) {
+                    if (limiter.check(hot)) {
+                        allowed.increment();
+                    }
+                } else {
+                    limiter.check(ipv4(0x0B00_0000 + (t << 20) + (n++ & 0xFFFFF)));
+                }
+            }
+        });
+        int steps = 1000;
+        for (int i = 0; i < steps; i++) {
+            awaitDrained(limiter, hot);
+            ticker.advance(Duration.ofMillis(1));
+        }
+        awaitDrained(limiter, hot);
+        stop.set(true);
+        workers.join(30);
+        // the hot client owes about 50 tokens, the churning ones 1: it is never the one evicted
+        assertThat(allowed.sum()).isBetween(50L + steps - 1, 50L + steps + 1);
+        assertThat(limiter.trackedClients()).isLessThanOrEqualTo(16);
+    }
+
+    private static void awaitDrained(RateLimiter limiter, InetAddress client) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (limiter.remaining(client) > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("workers did not drain the bucket");
+            }
+            Thread.onSpinWait();
+        }
+    }
+}
