@@ -128,7 +128,6 @@ public final class RoutingService {
     public void unbind(ClientKey client, String backendId) {
         bindings.removeIfBoundTo(client, backendId);
     }
-    }
 
     /** Removes expired bindings; the proxy calls it on a schedule. @return how many were removed */
     public int removeExpiredBindings() {
