@@ -2,6 +2,7 @@ package io.edgeproxy.infrastructure;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.RegionCode;
+import io.edgeproxy.domain.port.BackendAvailability;
 import io.edgeproxy.domain.port.BackendRepository;
 import io.edgeproxy.domain.port.BindingRepository;
 import io.edgeproxy.domain.port.GeoResolver;
@@ -9,13 +10,21 @@ import io.edgeproxy.domain.port.LoadBalancer;
 import io.edgeproxy.domain.port.MetricsStore;
 import io.edgeproxy.domain.routing.GeoScoreLoadBalancer;
 import io.edgeproxy.domain.routing.RoutingService;
+import io.edgeproxy.infrastructure.circuit.CircuitBreakerConfig;
+import io.edgeproxy.infrastructure.circuit.CircuitBreakers;
+import io.edgeproxy.infrastructure.health.HealthCheckConfig;
+import io.edgeproxy.infrastructure.health.HealthMonitor;
 import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import io.edgeproxy.infrastructure.memory.InMemoryBindingRepository;
 import io.edgeproxy.infrastructure.memory.InMemoryMetricsStore;
 import io.edgeproxy.infrastructure.net.SocketAddresses;
+import io.edgeproxy.infrastructure.pool.ConnectionPool;
+import io.edgeproxy.infrastructure.pool.PoolConfig;
 import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import io.edgeproxy.infrastructure.proxy.internal.EngineHooks;
 import io.edgeproxy.infrastructure.proxy.internal.ProxyEngine;
+import io.edgeproxy.infrastructure.ratelimit.RateLimitConfig;
+import io.edgeproxy.infrastructure.ratelimit.RateLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +58,21 @@ import java.util.concurrent.TimeUnit;
  * {@link LoadBalancer}) and relayed to its backend by {@link ProxyConfig#eventLoops()} NIO event
  * loops. The in-memory adapters are the defaults for every port. Thread-safe; {@link #close()}
  * stops accepting, closes every connection and stops the loops.
+ *
+ * <p>The resilience components act on every connection once switched on:
+ * <ul>
+ *   <li>{@link Builder#rateLimit(RateLimitConfig)}: a token bucket per client IP, checked at accept
+ *       before any routing; a client without a token is closed at once (counted as
+ *       {@code rate_limited}).</li>
+ *   <li>{@link Builder#circuitBreaker(CircuitBreakerConfig)}: a breaker per backend. A connect refused,
+ *       timed out or reset before the backend's first byte is a failure, an established connection a
+ *       success; a backend whose circuit is open is not a candidate, half-open trials are real
+ *       client connections.</li>
+ *   <li>{@link Builder#healthCheck(HealthCheckConfig)}: active probes of every backend of the
+ *       repository; a backend the probes find down is not a candidate.</li>
+ *   <li>{@link Builder#pool(PoolConfig)}: warm, already-connected spares per backend; a new client
+ *       takes one and skips the connect round trip (a spare carries one client session only).</li>
+ * </ul>
  */
 public final class EdgeProxy implements AutoCloseable {
 
@@ -61,6 +86,11 @@ public final class EdgeProxy implements AutoCloseable {
     private final MetricsStore metrics;
     private final RoutingService routing;
     private final Duration bindingGcInterval;
+    private final RateLimiter rateLimiter;
+    private final CircuitBreakers circuitBreakers;
+    private final HealthMonitor healthMonitor;
+    private final ConnectionPool pool;
+    private final BackendAvailability availability;
     private final ProxyEngine engine;
     private ScheduledExecutorService control;
 
@@ -69,15 +99,52 @@ public final class EdgeProxy implements AutoCloseable {
         this.backends = b.backends;
         this.metrics = b.metrics;
         this.bindingGcInterval = b.bindingGcInterval;
+        this.rateLimiter = b.rateLimit == null ? RateLimiter.unlimited() : new RateLimiter(b.rateLimit);
+        this.circuitBreakers = b.circuitBreaker == null ? CircuitBreakers.disabled() : new CircuitBreakers(b.circuitBreaker);
+        this.healthMonitor = b.healthCheck == null ? null : new HealthMonitor(b.backends, b.healthCheck);
+        this.pool = b.pool == null ? null : new ConnectionPool(b.pool);
+        this.availability = healthMonitor == null ? circuitBreakers : healthMonitor.and(circuitBreakers);
         this.routing = RoutingService.builder()
                 .backends(b.backends)
                 .bindings(b.bindings)
                 .geoResolver(b.geoResolver)
                 .loadBalancer(b.loadBalancer)
+                .availability(availability)
                 .localRegion(b.region)
                 .bindingTtl(b.bindingTtl)
                 .build();
-        this.engine = new ProxyEngine(b.config, routing, metrics, EngineHooks.none());
+        this.engine = new ProxyEngine(b.config, routing, metrics, hooks());
+    }
+
+    private EngineHooks hooks() {
+        EngineHooks.ClientAdmission admission = b -> true;
+        if (rateLimiter != RateLimiter.unlimited()) {
+            admission = rateLimiter::check;
+        }
+        EngineHooks.BackendGate gate = EngineHooks.BackendGate.OPEN;
+        if (circuitBreakers != CircuitBreakers.disabled()) {
+            gate = new EngineHooks.BackendGate() {
+                @Override
+                public boolean tryAcquire(Backend backend) {
+                    return circuitBreakers.forBackend(backend.id()).allow();
+                }
+
+                @Override
+                public void onSuccess(Backend backend) {
+                    circuitBreakers.forBackend(backend.id()).recordSuccess();
+                }
+
+                @Override
+                public void onFailure(Backend backend) {
+                    circuitBreakers.forBackend(backend.id()).recordFailure();
+                }
+            };
+        }
+        EngineHooks.WarmConnections warm = backend -> null;
+        if (pool != null) {
+            warm = backend -> pool.takeWarm(backend.id());
+        }
+        return new EngineHooks(admission, gate, warm);
     }
 
     public static Builder builder() {
@@ -106,21 +173,32 @@ public final class EdgeProxy implements AutoCloseable {
             return t;
         });
         long gc = bindingGcInterval.toMillis();
-        control.scheduleWithFixedDelay(this::removeExpiredBindings, gc, gc, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(this::collectGarbage, gc, gc, TimeUnit.MILLISECONDS);
+        if (healthMonitor != null) {
+            healthMonitor.start();
+        }
+        if (pool != null) {
+            pool.startWarming(backends, availability);
+        }
         log.info("edgeproxy listening on {} (region {}, {} event loops, {} backends)",
                 SocketAddresses.format(engine.localAddress()), routing.localRegion(), engine.eventLoops(),
                 backends.all().size());
         return this;
     }
 
-    private void removeExpiredBindings() {
+    /** Control-plane housekeeping: expired bindings, full rate-limit buckets, breakers of removed backends. */
+    private void collectGarbage() {
         try {
             int removed = routing.removeExpiredBindings();
             if (removed > 0) {
                 log.debug("bindings: removed {} expired", removed);
             }
+            rateLimiter.cleanUp();
+            if (circuitBreakers != CircuitBreakers.disabled()) {
+                circuitBreakers.retainOnly(backends.all().stream().map(Backend::id).toList());
+            }
         } catch (RuntimeException e) {
-            log.warn("bindings: garbage collection failed", e);
+            log.warn("housekeeping failed; next run in {}", bindingGcInterval, e);
         }
     }
 
@@ -151,12 +229,38 @@ public final class EdgeProxy implements AutoCloseable {
         return routing;
     }
 
+    /** @return the per-client rate limiter ({@link RateLimiter#unlimited()} when not configured) */
+    public RateLimiter rateLimiter() {
+        return rateLimiter;
+    }
+
+    /** @return the per-backend circuit breakers ({@link CircuitBreakers#disabled()} when not configured) */
+    public CircuitBreakers circuitBreakers() {
+        return circuitBreakers;
+    }
+
+    /** @return the active health checks, when configured */
+    public Optional<HealthMonitor> healthMonitor() {
+        return Optional.ofNullable(healthMonitor);
+    }
+
+    /** @return the pool of warm backend connections, when configured */
+    public Optional<ConnectionPool> connectionPool() {
+        return Optional.ofNullable(pool);
+    }
+
     /** Stops accepting, closes every connection, stops the event loops. Idempotent. */
     @Override
     public synchronized void close() {
         engine.close();
         if (control != null) {
             control.shutdownNow();
+        }
+        if (healthMonitor != null) {
+            healthMonitor.close();
+        }
+        if (pool != null) {
+            pool.close();
         }
     }
 
@@ -172,8 +276,36 @@ public final class EdgeProxy implements AutoCloseable {
         private LoadBalancer loadBalancer = new GeoScoreLoadBalancer();
         private MetricsStore metrics;
         private ProxyConfig config = ProxyConfig.ofDefaults();
+        private RateLimitConfig rateLimit;
+        private CircuitBreakerConfig circuitBreaker;
+        private HealthCheckConfig healthCheck;
+        private PoolConfig pool;
 
         private Builder() {
+        }
+
+        /** Turns on per-client rate limiting at accept. Off by default. */
+        public Builder rateLimit(RateLimitConfig value) {
+            this.rateLimit = Objects.requireNonNull(value, "rateLimit");
+            return this;
+        }
+
+        /** Turns on a circuit breaker per backend. Off by default. */
+        public Builder circuitBreaker(CircuitBreakerConfig value) {
+            this.circuitBreaker = Objects.requireNonNull(value, "circuitBreaker");
+            return this;
+        }
+
+        /** Turns on active health checks of every backend. Off by default. */
+        public Builder healthCheck(HealthCheckConfig value) {
+            this.healthCheck = Objects.requireNonNull(value, "healthCheck");
+            return this;
+        }
+
+        /** Turns on warm backend connections. Off by default. */
+        public Builder pool(PoolConfig value) {
+            this.pool = Objects.requireNonNull(value, "pool");
+            return this;
         }
 
         /** Where clients connect, as {@code host:port} ({@code 0.0.0.0:8080}, {@code [::]:8080}, port 0 = any). */
