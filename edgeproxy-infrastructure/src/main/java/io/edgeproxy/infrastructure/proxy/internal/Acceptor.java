@@ -110,8 +110,14 @@ final class Acceptor extends LoopTimer implements IoHandler {
             closeQuietly(ch);
             return;
         }
+        ProxyConnection connection = new ProxyConnection(engine, loop, ch, remote.getAddress());
         engine.connectionOpened();
-        new ProxyConnection(engine, loop, ch, remote.getAddress()).open();
+        try {
+            connection.open();
+        } catch (Throwable t) {
+            log.error("connection of client {} failed while opening", remote.getAddress().getHostAddress(), t);
+            connection.close();
+        }
     }
 
     private static void closeQuietly(SocketChannel ch) {

@@ -136,13 +136,24 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         }
     }
 
-    /** @return true when the connect is in progress or done; false when it failed at once */
+    /** @return true when the connect is in progress, done, or the connection closed; false when it failed at once */
     private boolean startConnect(Backend b) {
         connectStartNanos = System.nanoTime();
         try {
             backend = SocketChannel.open();
             backend.configureBlocking(false);
             backend.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            // Our own failure (e.g. out of file descriptors), not the backend's: no penalty for it.
+            if (loop.mayWarn()) {
+                log.warn("cannot open a socket to backend {}: {}", b.id(), e.toString());
+            }
+            engine.metrics.recordRejected("local_error");
+            releaseGate(true);
+            close();
+            return true;
+        }
+        try {
             if (backend.connect(b.socketAddress())) {
                 onConnected(true);
             } else {
@@ -399,33 +410,44 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         }
     }
 
-    /** Closes both sides and gives everything back. Idempotent; runs on the owning loop. */
+    /**
+     * Closes both sides and gives everything back. Idempotent; runs on the owning loop. Resources
+     * are released before anything is reported, so a failing report cannot leak a socket, a
+     * buffer or an active count.
+     */
     void close() {
         if (phase == Phase.CLOSED) {
             return;
         }
         boolean wasRelaying = phase == Phase.RELAYING;
         phase = Phase.CLOSED;
-        loop.timers.cancel(this);
-        loop.remove(this);
-        closeQuietly(client);
-        closeBackend();
-        up.releaseBuffer(loop.buffers);
-        down.releaseBuffer(loop.buffers);
-        if (route != null) {
-            String id = route.backend().id();
+        Route r = route;
+        route = null;
+        try {
+            loop.timers.cancel(this);
+            loop.remove(this);
+            closeQuietly(client);
+            closeBackend();
+            up.releaseBuffer(loop.buffers);
+            down.releaseBuffer(loop.buffers);
+            if (r != null) {
+                r.release();
+            }
+        } finally {
+            engine.connectionClosed();
+        }
+        if (r != null) {
+            String id = r.backend().id();
             if (wasRelaying) {
                 up.report(engine, id);
                 down.report(engine, id);
                 engine.metrics.recordDisconnection(id, Duration.ofNanos(System.nanoTime() - connectedAtNanos));
+                if (gateHeld) {
+                    gateHeld = false;
+                    engine.hooks.gate().onSuccess(r.backend()); // established and never failed: a success
+                }
             }
-            if (wasRelaying) {
-                releaseGate(true); // established and never failed: a success
-            }
-            route.release();
-            route = null;
         }
-        engine.connectionClosed();
     }
 
     private void closeBackend() {
@@ -468,7 +490,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
 
         void count(int n) {
             unreported += n;
-            if (unreported >= METRICS_FLUSH_BYTES) {
+            if (unreported >= METRICS_FLUSH_BYTES && route != null) {
                 report(engine, route.backend().id());
             }
         }

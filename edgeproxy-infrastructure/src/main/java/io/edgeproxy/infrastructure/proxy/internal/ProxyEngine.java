@@ -44,7 +44,7 @@ public final class ProxyEngine {
     public ProxyEngine(ProxyConfig config, RoutingService routing, MetricsStore metrics, EngineHooks hooks) {
         this.config = config;
         this.routing = routing;
-        this.metrics = metrics;
+        this.metrics = new GuardedMetricsStore(metrics);
         this.hooks = hooks;
     }
 

@@ -1,0 +1,119 @@
+package io.edgeproxy.infrastructure.proxy;
+
+import io.edgeproxy.domain.Backend;
+import io.edgeproxy.infrastructure.EdgeProxy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs a proxy in a child JVM limited to a few file descriptors, floods it until accept fails with
+ * "Too many open files", then checks that it backs off, says so, and serves again once descriptors
+ * are free.
+ */
+@EnabledOnOs(OS.LINUX)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class FileDescriptorExhaustionTest {
+
+    /** The child process: a proxy to the port in args[0]; prints its port, runs until stdin closes. */
+    public static void main(String[] args) throws Exception {
+        Backend b = Backend.builder("b1").app("test").region("sa").country("BR").address("127.0.0.1")
+                .port(Integer.parseInt(args[0])).softLimit(1000).hardLimit(1000).build();
+        try (EdgeProxy proxy = EdgeProxy.builder().listenAddress("127.0.0.1:0").backends(List.of(b))
+                .config(ProxyConfig.builder().eventLoops(1).build()).build().start()) {
+            System.out.println("PORT " + proxy.localAddress().getPort());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // run until the parent closes our stdin
+            }
+        }
+    }
+
+    @Test
+    void acceptBacksOffWhenOutOfFileDescriptorsAndServesAgainAfterwards() throws Exception {
+        try (NioEchoServer backend = new NioEchoServer()) {
+            Path log = Files.createTempFile("edgeproxy-emfile", ".log");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String cmd = "ulimit -n 160 && exec '" + java + "' -cp '" + System.getProperty("java.class.path") + "' "
+                    + FileDescriptorExhaustionTest.class.getName() + " " + backend.port();
+            Process child = new ProcessBuilder("bash", "-c", cmd)
+                    .redirectError(log.toFile())
+                    .start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+                String line = out.readLine();
+                assertThat(line).as("child output; stderr in %s", log).startsWith("PORT ");
+                InetSocketAddress proxy = new InetSocketAddress("127.0.0.1", Integer.parseInt(line.substring(5)));
+
+                // A proxy that has served traffic: its data path classes are loaded (from class
+                // directories, as here, loading one later would itself need a free descriptor).
+                assertThat(echoes(proxy)).isTrue();
+
+                // Each proxied client costs the child two descriptors: 200 clients cannot all fit.
+                List<Socket> flood = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    Socket s = new Socket();
+                    s.connect(proxy, 5_000); // completes in the kernel backlog even when the proxy cannot accept
+                    flood.add(s);
+                }
+                awaitLogLine(log, "pausing it for");
+                for (Socket s : flood) {
+                    s.close();
+                }
+
+                // Descriptors are free again: a new client is served.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                boolean served = false;
+                while (!served && System.nanoTime() < deadline) {
+                    served = echoes(proxy);
+                    if (!served) {
+                        Thread.sleep(200);
+                    }
+                }
+                assertThat(served).as("served after the flood; stderr in %s", log).isTrue();
+                assertThat(child.isAlive()).isTrue();
+            } finally {
+                child.getOutputStream().close();
+                if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                    child.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static boolean echoes(InetSocketAddress proxy) {
+        try (Socket s = new Socket()) {
+            s.connect(proxy, 2_000);
+            s.setSoTimeout(2_000);
+            s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readNBytes(4), StandardCharsets.US_ASCII).equals("ping");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static void awaitLogLine(Path log, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.readString(log).contains(text)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        assertThat(Files.readString(log)).as("child stderr").contains(text);
+    }
+}
