@@ -149,7 +149,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 log.warn("cannot open a socket to backend {}: {}", b.id(), e.toString());
             }
             engine.metrics.recordRejected("local_error");
-            releaseGate(true);
+            gateHeld = false; // says nothing about the backend: a half-open trial simply times out
             close();
             return true;
         }
