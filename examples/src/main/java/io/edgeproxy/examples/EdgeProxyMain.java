@@ -135,6 +135,7 @@ public final class EdgeProxyMain {
         }
 
         // Before any logger exists: slf4j-simple reads its level once, when the first one is made.
+        // (Loading a class that holds a static logger, such as EdgeProxy, would be too late.)
         if (EdgeProxySettings.debugRequested(env)) {
             System.setProperty(SIMPLE_LOGGER_LEVEL, "debug");
         }
@@ -145,6 +146,7 @@ public final class EdgeProxyMain {
         } catch (ConfigException e) {
             return fail(err, EXIT_CONFIG, e.getMessage());
         }
+        LoggerFactory.getLogger(EdgeProxyMain.class).debug("edge-proxy: {}", settings);
         try {
             return demo ? startDemo(settings, out, err) : startStandalone(settings, err);
         } catch (ConfigException e) {

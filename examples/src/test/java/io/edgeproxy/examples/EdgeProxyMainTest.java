@@ -158,7 +158,7 @@ class EdgeProxyMainTest {
     }
 
     @Test
-    void debugSetsTheLogLevelBeforeAnyLoggerExists() {
+    void debugSetsTheSimpleLoggerLevelProperty() {
         System.clearProperty("org.slf4j.simpleLogger.defaultLogLevel");
         run(env("DEBUG", "yes", "EDGEPROXY_EVENT_LOOPS", "zero"));
         assertThat(System.getProperty("org.slf4j.simpleLogger.defaultLogLevel")).isEqualTo("debug");

@@ -66,10 +66,14 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
     public static final String DEFAULT_LISTEN_ADDR = "0.0.0.0:8080";
     /** Defaults to {@code sa}. */
     public static final RegionCode DEFAULT_REGION = RegionCode.SA;
-    /** Defaults to 600 seconds. */
+    /** Defaults to 600 seconds, as {@link RoutingService#DEFAULT_BINDING_TTL}. */
     public static final Duration DEFAULT_BINDING_TTL = RoutingService.DEFAULT_BINDING_TTL;
-    /** Defaults to 60 seconds. */
-    public static final Duration DEFAULT_BINDING_GC_INTERVAL = EdgeProxy.DEFAULT_BINDING_GC_INTERVAL;
+    /**
+     * Defaults to 60 seconds, as {@link EdgeProxy#DEFAULT_BINDING_GC_INTERVAL}. Not read from there:
+     * loading {@code EdgeProxy} creates its logger, and {@link #debugRequested(Map)} must be
+     * callable before any logger exists.
+     */
+    public static final Duration DEFAULT_BINDING_GC_INTERVAL = Duration.ofSeconds(60);
 
     public EdgeProxySettings {
         Objects.requireNonNull(listenAddress, "listenAddress must not be null");
@@ -134,7 +138,10 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
         return new EdgeProxySettings(listen, region, ttl, gc, loops, configPath, debug);
     }
 
-    /** @return whether {@code DEBUG} asks for debug logging (1, true or yes); reads nothing else */
+    /**
+     * @return whether {@code DEBUG} asks for debug logging (1, true or yes); reads nothing else and
+     *         creates no logger, so a launcher can set the logging level from it first
+     */
     public static boolean debugRequested(Map<String, String> environment) {
         return Env.of(environment).flag(DEBUG);
     }

@@ -49,6 +49,7 @@ class EdgeProxySettingsTest {
         assertThat(s.configPath()).isEmpty();
         assertThat(s.debug()).isFalse();
         assertThat(EdgeProxySettings.ofDefaults()).isEqualTo(s);
+        assertThat(EdgeProxySettings.DEFAULT_BINDING_GC_INTERVAL).isEqualTo(EdgeProxy.DEFAULT_BINDING_GC_INTERVAL);
     }
 
     @Test
