@@ -178,7 +178,7 @@ public final class EdgeProxyMain {
         if (settings.configPath().isEmpty()) {
             return fail(err, EXIT_CONFIG, "no backends configured. Set " + EdgeProxySettings.CONFIG_PATH
                     + " to a TOML file with one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND
-                    + "\nthen run: " + EdgeProxySettings.CONFIG_PATH + "=backends.toml ./edge-proxy\n"
+                    + "\nThen run: " + EdgeProxySettings.CONFIG_PATH + "=backends.toml ./edge-proxy\n"
                     + "Or try the self-contained demo: ./edge-proxy --demo (see --help)");
         }
         Path file = settings.configPath().get();
@@ -210,11 +210,20 @@ public final class EdgeProxyMain {
         if (address.getPort() == 0) {
             return;
         }
+        IOException problem = tryBind(address);
+        if (problem != null) {
+            throw cannotListen(address, problem);
+        }
+    }
+
+    /** @return null when a plain listener can bind {@code address} now, else why not */
+    private static IOException tryBind(InetSocketAddress address) {
         try (ServerSocketChannel probe = ServerSocketChannel.open()) {
             probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             probe.bind(address);
+            return null;
         } catch (IOException e) {
-            throw cannotListen(address, e);
+            return e;
         }
     }
 
@@ -223,8 +232,10 @@ public final class EdgeProxyMain {
         String reason = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
         String hint = "";
         if (cause instanceof BindException && reason.contains("in use")) {
+            InetSocketAddress free = nextFreePort(address);
             hint = "; another process listens there: stop it, or set " + EdgeProxySettings.LISTEN_ADDR
-                    + " to a free address, e.g. " + EdgeProxySettings.LISTEN_ADDR + "=" + suggestNextPort(address);
+                    + " to a free address" + (free == null ? "" : ", e.g. " + EdgeProxySettings.LISTEN_ADDR + "="
+                    + format(free));
         } else if (reason.contains("Permission denied") && address.getPort() < 1024) {
             hint = "; ports below 1024 need root or CAP_NET_BIND_SERVICE";
         } else if (reason.contains("assign requested address")) {
@@ -233,8 +244,15 @@ public final class EdgeProxyMain {
         return new CannotListen("cannot listen on " + where + " (" + EdgeProxySettings.LISTEN_ADDR + "): " + reason + hint);
     }
 
-    private static String suggestNextPort(InetSocketAddress a) {
-        return format(new InetSocketAddress(a.getAddress(), a.getPort() < 65535 ? a.getPort() + 1 : 8080));
+    /** @return the first of the next 20 ports on the same host that is free right now, or null */
+    private static InetSocketAddress nextFreePort(InetSocketAddress a) {
+        for (int port = a.getPort() + 1; port <= Math.min(65535, a.getPort() + 20); port++) {
+            InetSocketAddress candidate = new InetSocketAddress(a.getAddress(), port);
+            if (tryBind(candidate) == null) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private static String format(InetSocketAddress a) {

@@ -211,8 +211,13 @@ class EdgeProxyMainTest {
 
             assertThat(run(env("EDGEPROXY_CONFIG_PATH", file.toString(), "EDGEPROXY_LISTEN_ADDR", address))).isEqualTo(1);
             assertThat(err()).startsWith("edge-proxy: cannot listen on " + address + " (EDGEPROXY_LISTEN_ADDR): ")
-                    .contains("already in use; another process listens there: stop it, or set EDGEPROXY_LISTEN_ADDR to a"
-                            + " free address, e.g. EDGEPROXY_LISTEN_ADDR=127.0.0.1:" + (taken.getLocalPort() + 1));
+                    .containsPattern("already in use; another process listens there: stop it, or set"
+                            + " EDGEPROXY_LISTEN_ADDR to a free address, e\\.g\\. EDGEPROXY_LISTEN_ADDR=127\\.0\\.0\\.1:(\\d+)\n$");
+            int suggested = Integer.parseInt(err().replaceAll("(?s).*127\\.0\\.0\\.1:(\\d+)\n$", "$1"));
+            assertThat(suggested).isGreaterThan(taken.getLocalPort());
+            try (ServerSocket free = new ServerSocket(suggested, 50, InetAddress.getLoopbackAddress())) {
+                assertThat(free.getLocalPort()).isEqualTo(suggested);
+            }
         }
     }
 
