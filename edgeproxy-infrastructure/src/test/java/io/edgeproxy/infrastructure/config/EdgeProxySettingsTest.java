@@ -1,0 +1,209 @@
+package io.edgeproxy.infrastructure.config;
+
+import io.edgeproxy.domain.RegionCode;
+import io.edgeproxy.infrastructure.EdgeProxy;
+import io.edgeproxy.infrastructure.proxy.ProxyConfig;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EdgeProxySettingsTest {
+
+    private static EdgeProxySettings settings(String... keyValues) {
+        return EdgeProxySettings.fromEnvironment(env(keyValues), w -> { });
+    }
+
+    private static Map<String, String> env(String... keyValues) {
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            env.put(keyValues[i], keyValues[i + 1]);
+        }
+        return env;
+    }
+
+    private static void assertRejected(String expectedMessage, String... keyValues) {
+        assertThatThrownBy(() -> settings(keyValues))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(expectedMessage);
+    }
+
+    @Test
+    void anEmptyEnvironmentGivesTheDocumentedDefaults() {
+        EdgeProxySettings s = settings();
+
+        assertThat(s.listenAddress()).isEqualTo(new InetSocketAddress("0.0.0.0", 8080));
+        assertThat(s.region()).isEqualTo(RegionCode.SA);
+        assertThat(s.bindingTtl()).isEqualTo(Duration.ofSeconds(600));
+        assertThat(s.bindingGcInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(s.configPath()).isEmpty();
+        assertThat(s.debug()).isFalse();
+        assertThat(EdgeProxySettings.ofDefaults()).isEqualTo(s);
+        assertThat(EdgeProxySettings.DEFAULT_BINDING_GC_INTERVAL).isEqualTo(EdgeProxy.DEFAULT_BINDING_GC_INTERVAL);
+    }
+
+    @Test
+    void blankVariablesCountAsUnset() {
+        EdgeProxySettings s = settings("EDGEPROXY_REGION", "  ", "EDGEPROXY_BINDING_TTL_SECS", "",
+                "EDGEPROXY_CONFIG_PATH", "");
+
+        assertThat(s).isEqualTo(EdgeProxySettings.ofDefaults());
+    }
+
+    @Test
+    void listenAddr() {
+        assertThat(settings("EDGEPROXY_LISTEN_ADDR", "127.0.0.1:9000").listenAddress())
+                .isEqualTo(new InetSocketAddress("127.0.0.1", 9000));
+        assertThat(settings("EDGEPROXY_LISTEN_ADDR", " [::1]:0 ").listenAddress())
+                .isEqualTo(new InetSocketAddress("::1", 0));
+        assertThat(settings("EDGEPROXY_LISTEN_ADDR", ":7000").listenAddress().getPort()).isEqualTo(7000);
+
+        assertRejected("EDGEPROXY_LISTEN_ADDR must be host:port such as 0.0.0.0:8080 or [::]:8080, but was \"8080\"",
+                "EDGEPROXY_LISTEN_ADDR", "8080");
+        assertRejected("EDGEPROXY_LISTEN_ADDR must be host:port such as 0.0.0.0:8080 or [::]:8080,"
+                + " but was \"0.0.0.0:99999\" (port must be between 0 and 65535)", "EDGEPROXY_LISTEN_ADDR", "0.0.0.0:99999");
+        assertRejected("EDGEPROXY_LISTEN_ADDR must be host:port such as 0.0.0.0:8080 or [::]:8080,"
+                + " but was \"0.0.0.0:http\" (port must be a number)", "EDGEPROXY_LISTEN_ADDR", "0.0.0.0:http");
+        assertRejected("EDGEPROXY_LISTEN_ADDR must be host:port such as 0.0.0.0:8080 or [::]:8080,"
+                + " but was \"::1:8080\" (an IPv6 address must be in brackets, as [::1]:8080)",
+                "EDGEPROXY_LISTEN_ADDR", "::1:8080");
+    }
+
+    @Test
+    void region() {
+        assertThat(settings("EDGEPROXY_REGION", "EU").region()).isEqualTo(RegionCode.EU);
+        assertThat(settings("EDGEPROXY_REGION", "us-east-1").region()).isEqualTo(RegionCode.of("us-east-1"));
+
+        assertRejected("EDGEPROXY_REGION must be a region code such as sa, us, eu or ap (letters, digits and '-',"
+                + " at most 32), but was \"south america\"", "EDGEPROXY_REGION", "south america");
+    }
+
+    @Test
+    void bindingTtlSecs() {
+        assertThat(settings("EDGEPROXY_BINDING_TTL_SECS", "30").bindingTtl()).isEqualTo(Duration.ofSeconds(30));
+
+        assertRejected("EDGEPROXY_BINDING_TTL_SECS must be a positive integer, but was \"ten\"",
+                "EDGEPROXY_BINDING_TTL_SECS", "ten");
+        assertRejected("EDGEPROXY_BINDING_TTL_SECS must be a positive integer, but was \"0\"",
+                "EDGEPROXY_BINDING_TTL_SECS", "0");
+        assertRejected("EDGEPROXY_BINDING_TTL_SECS must be a positive integer, but was \"-5\"",
+                "EDGEPROXY_BINDING_TTL_SECS", "-5");
+        assertRejected("EDGEPROXY_BINDING_TTL_SECS must be a positive integer, but was \"1.5\"",
+                "EDGEPROXY_BINDING_TTL_SECS", "1.5");
+        assertRejected("EDGEPROXY_BINDING_TTL_SECS must be at most 2147483647, but was \"99999999999999999999\"",
+                "EDGEPROXY_BINDING_TTL_SECS", "99999999999999999999");
+    }
+
+    @Test
+    void bindingGcIntervalSecs() {
+        assertThat(settings("EDGEPROXY_BINDING_GC_INTERVAL_SECS", "5").bindingGcInterval())
+                .isEqualTo(Duration.ofSeconds(5));
+
+        assertRejected("EDGEPROXY_BINDING_GC_INTERVAL_SECS must be a positive integer, but was \"1m\"",
+                "EDGEPROXY_BINDING_GC_INTERVAL_SECS", "1m");
+    }
+
+    @Test
+    void eventLoops() {
+        assertThat(settings("EDGEPROXY_EVENT_LOOPS", "3").eventLoops()).isEqualTo(3);
+        assertThat(settings("EDGEPROXY_EVENT_LOOPS", "3").proxyConfig().eventLoops()).isEqualTo(3);
+
+        assertRejected("EDGEPROXY_EVENT_LOOPS must be a positive integer, but was \"0\"", "EDGEPROXY_EVENT_LOOPS", "0");
+        assertRejected("EDGEPROXY_EVENT_LOOPS must be a positive integer, but was \"auto\"",
+                "EDGEPROXY_EVENT_LOOPS", "auto");
+    }
+
+    @Test
+    void configPath() {
+        assertThat(settings("EDGEPROXY_CONFIG_PATH", "/etc/edgeproxy/backends.toml").configPath())
+                .contains(Path.of("/etc/edgeproxy/backends.toml"));
+
+        assertThatThrownBy(() -> settings("EDGEPROXY_CONFIG_PATH", "a\0b"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("EDGEPROXY_CONFIG_PATH must be a file path, but was \"a\0b\"");
+    }
+
+    @Test
+    void debugIsOnFor1TrueOrYesAndOffForAnythingElse() {
+        for (String on : new String[] {"1", "true", "TRUE", "yes", "Yes"}) {
+            assertThat(settings("DEBUG", on).debug()).as(on).isTrue();
+            assertThat(EdgeProxySettings.debugRequested(Map.of("DEBUG", on))).as(on).isTrue();
+        }
+        for (String off : new String[] {"0", "false", "no", "", "express:*", "verbose"}) {
+            assertThat(settings("DEBUG", off).debug()).as(off).isFalse();
+            assertThat(EdgeProxySettings.debugRequested(Map.of("DEBUG", off))).as(off).isFalse();
+        }
+        assertThat(EdgeProxySettings.debugRequested(Map.of())).isFalse();
+    }
+
+    @Test
+    void everyBadVariableIsReportedAtOnceOnePerLine() {
+        assertRejected("EDGEPROXY_REGION must be a region code such as sa, us, eu or ap (letters, digits and '-',"
+                        + " at most 32), but was \"a b\"\n"
+                        + "EDGEPROXY_BINDING_TTL_SECS must be a positive integer, but was \"ten\"\n"
+                        + "EDGEPROXY_EVENT_LOOPS must be a positive integer, but was \"many\"",
+                "EDGEPROXY_EVENT_LOOPS", "many", "EDGEPROXY_BINDING_TTL_SECS", "ten", "EDGEPROXY_REGION", "a b");
+    }
+
+    @Test
+    void unknownEdgeproxyVariablesAreWarnedAboutWithTheLikelyMeaning() {
+        List<String> warnings = new ArrayList<>();
+        EdgeProxySettings s = EdgeProxySettings.fromEnvironment(env(
+                "EDGEPROXY_REGOIN", "eu",
+                "EDGEPROXY_SOMETHING_ELSE", "1",
+                "EDGEPROXY_REGION", "sa",
+                "PATH", "/usr/bin",
+                "DEBUGGER", "x"), warnings::add);
+
+        assertThat(s.region()).isEqualTo(RegionCode.SA);
+        String known = "; known: EDGEPROXY_LISTEN_ADDR, EDGEPROXY_REGION, EDGEPROXY_BINDING_TTL_SECS,"
+                + " EDGEPROXY_BINDING_GC_INTERVAL_SECS, EDGEPROXY_EVENT_LOOPS, EDGEPROXY_CONFIG_PATH";
+        assertThat(warnings).containsExactly(
+                "ignoring unknown environment variable EDGEPROXY_REGOIN (did you mean EDGEPROXY_REGION?)" + known,
+                "ignoring unknown environment variable EDGEPROXY_SOMETHING_ELSE" + known);
+    }
+
+    @Test
+    void knownVariablesRaiseNoWarning() {
+        List<String> warnings = new ArrayList<>();
+        EdgeProxySettings.fromEnvironment(env(
+                "EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0", "EDGEPROXY_REGION", "eu", "EDGEPROXY_BINDING_TTL_SECS", "1",
+                "EDGEPROXY_BINDING_GC_INTERVAL_SECS", "1", "EDGEPROXY_EVENT_LOOPS", "1",
+                "EDGEPROXY_CONFIG_PATH", "x.toml", "DEBUG", "1"), warnings::add);
+
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void appliesToTheProxyBuilder() {
+        EdgeProxySettings s = settings("EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0", "EDGEPROXY_REGION", "eu",
+                "EDGEPROXY_BINDING_TTL_SECS", "42", "EDGEPROXY_EVENT_LOOPS", "1");
+
+        try (EdgeProxy proxy = s.applyTo(EdgeProxy.builder()).backends(List.of()).build().start()) {
+            assertThat(proxy.routing().localRegion()).isEqualTo(RegionCode.EU);
+            assertThat(proxy.routing().bindingTtl()).isEqualTo(Duration.ofSeconds(42));
+            assertThat(proxy.localAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+            assertThat(proxy.localAddress().getPort()).isPositive();
+        }
+        assertThat(s.proxyConfig()).isEqualTo(ProxyConfig.builder().eventLoops(1).build());
+    }
+
+    @Test
+    void theRecordValidatesItsComponents() {
+        InetSocketAddress any = new InetSocketAddress(0);
+        assertThatThrownBy(() -> new EdgeProxySettings(any, RegionCode.SA, Duration.ZERO, Duration.ofSeconds(1), 1,
+                Optional.empty(), false)).hasMessage("bindingTtl must be positive, but was PT0S");
+        assertThatThrownBy(() -> new EdgeProxySettings(any, RegionCode.SA, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                0, Optional.empty(), false)).hasMessage("eventLoops must be >= 1, but was 0");
+    }
+}

@@ -1,0 +1,331 @@
+package io.edgeproxy.examples;
+
+import io.edgeproxy.domain.Backend;
+import io.edgeproxy.infrastructure.EdgeProxy;
+import io.edgeproxy.infrastructure.config.ConfigException;
+import io.edgeproxy.infrastructure.config.ConfigFile;
+import io.edgeproxy.infrastructure.config.EdgeProxySettings;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * The standalone {@code edge-proxy}: configured by {@code EDGEPROXY_*} environment variables, with
+ * its backends in the TOML file at {@code EDGEPROXY_CONFIG_PATH}; or, with {@code --demo}, a
+ * self-contained demo (see {@link Demo}). Runs until stopped (Ctrl+C or SIGTERM), then closes
+ * the proxy.
+ *
+ * <p>Exit status: 0 after a clean stop or {@code --help}; 1 when the proxy cannot start (address
+ * in use, permission denied); 2 on a usage or configuration error, printed as one message without
+ * a stack trace.
+ */
+public final class EdgeProxyMain {
+
+    /** The proxy could not start although its configuration is valid. */
+    public static final int EXIT_CANNOT_START = 1;
+    /** Bad arguments, environment or config file. */
+    public static final int EXIT_CONFIG = 2;
+
+    private static final String SIMPLE_LOGGER_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
+    static final String USAGE = String.join("\n",
+            "Usage: edge-proxy [--demo | --help]",
+            "",
+            "  (no option)  run the proxy configured by EDGEPROXY_* environment variables, with its",
+            "               backends in the TOML file at EDGEPROXY_CONFIG_PATH",
+            "  --demo       start four local HTTP backends (two in sa/BR, two in eu/DE) and a proxy in",
+            "               front of them, and print what to try with curl",
+            "  --help, -h   print this help",
+            "",
+            "Environment:",
+            "  EDGEPROXY_LISTEN_ADDR               where clients connect (default 0.0.0.0:8080)",
+            "  EDGEPROXY_REGION                    this proxy's region (default sa)",
+            "  EDGEPROXY_BINDING_TTL_SECS          client affinity lasts this long after its last use (default 600)",
+            "  EDGEPROXY_BINDING_GC_INTERVAL_SECS  how often expired bindings are removed (default 60)",
+            "  EDGEPROXY_EVENT_LOOPS               event loop threads (default: available processors)",
+            "  EDGEPROXY_CONFIG_PATH               TOML file with one [[backends]] table per backend",
+            "  DEBUG                               1, true or yes: debug logging",
+            "  JAVA_OPTS                           JVM options (read by the ./edge-proxy script)",
+            "",
+            "Exit status: 0 after a clean stop, 1 when the proxy cannot start (address in use, ...),",
+            "2 on a usage or configuration error. Documentation: docs/configuration.md",
+            "");
+
+    static final String EXAMPLE_BACKEND = String.join("\n",
+            "    [[backends]]",
+            "    id = \"sa-1\"",
+            "    app = \"api\"",
+            "    region = \"sa\"",
+            "    country = \"BR\"",
+            "    wg_ip = \"10.50.1.1\"",
+            "    port = 8080",
+            "");
+
+    private EdgeProxyMain() {
+    }
+
+    public static void main(String[] args) {
+        int status = run(args, System.getenv(), System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Runs the launcher: returns at once on {@code --help} or an error, otherwise serves until the
+     * JVM is asked to stop, then closes the proxy and returns 0.
+     *
+     * @return the exit status
+     */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        Launch launch = start(args, env, out, err);
+        if (!launch.isRunning()) {
+            return launch.exitCode();
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: stopping");
+            launch.close();
+            stopped.countDown();
+        }, "edgeproxy-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            launch.close();
+        }
+        return 0;
+    }
+
+    /**
+     * Everything {@link #run} does except waiting: parses the arguments and the environment and
+     * starts the demo or the proxy.
+     *
+     * @return a running launch to {@link Launch#close()}, or the exit status of one that ended
+     */
+    public static Launch start(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        boolean demo = false;
+        for (String arg : args) {
+            switch (arg) {
+                case "--help", "-h" -> {
+                    out.print(USAGE);
+                    out.flush();
+                    return Launch.exited(0);
+                }
+                case "--demo" -> demo = true;
+                default -> {
+                    err.println("edge-proxy: unknown argument \"" + arg + "\"");
+                    err.print(USAGE);
+                    err.flush();
+                    return Launch.exited(EXIT_CONFIG);
+                }
+            }
+        }
+
+        // Before any logger exists: slf4j-simple reads its level once, when the first one is made.
+        // (Loading a class that holds a static logger, such as EdgeProxy, would be too late.)
+        if (EdgeProxySettings.debugRequested(env)) {
+            System.setProperty(SIMPLE_LOGGER_LEVEL, "debug");
+        }
+
+        EdgeProxySettings settings;
+        try {
+            settings = EdgeProxySettings.fromEnvironment(env);
+        } catch (ConfigException e) {
+            return fail(err, EXIT_CONFIG, e.getMessage());
+        }
+        LoggerFactory.getLogger(EdgeProxyMain.class).debug("edge-proxy: {}", settings);
+        try {
+            return demo ? startDemo(settings, out, err) : startStandalone(settings, err);
+        } catch (ConfigException e) {
+            return fail(err, EXIT_CONFIG, e.getMessage());
+        } catch (CannotListen e) {
+            return fail(err, EXIT_CANNOT_START, e.getMessage());
+        }
+    }
+
+    private static Launch startDemo(EdgeProxySettings settings, PrintStream out, PrintStream err) {
+        if (settings.configPath().isPresent()) {
+            err.println("edge-proxy: --demo ignores " + EdgeProxySettings.CONFIG_PATH + " (" + settings.configPath().get()
+                    + "): it brings its own backends");
+        }
+        checkListenAddressFree(settings.listenAddress());
+        Demo demo;
+        try {
+            demo = Demo.start(settings);
+        } catch (UncheckedIOException e) {
+            throw cannotListen(settings.listenAddress(), e.getCause());
+        } catch (IOException e) {
+            throw new CannotListen("the demo backends cannot start: " + e);
+        }
+        demo.printInstructions(out);
+        return Launch.running(demo.proxy(), demo);
+    }
+
+    private static Launch startStandalone(EdgeProxySettings settings, PrintStream err) {
+        if (settings.configPath().isEmpty()) {
+            return fail(err, EXIT_CONFIG, "no backends configured. Set " + EdgeProxySettings.CONFIG_PATH
+                    + " to a TOML file with one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND
+                    + "\nThen run: " + EdgeProxySettings.CONFIG_PATH + "=backends.toml ./edge-proxy\n"
+                    + "Or try the self-contained demo: ./edge-proxy --demo (see --help)");
+        }
+        Path file = settings.configPath().get();
+        List<Backend> backends = ConfigFile.load(file).backends();
+        if (backends.isEmpty()) {
+            return fail(err, EXIT_CONFIG, file + " (" + EdgeProxySettings.CONFIG_PATH + ") defines no backends;"
+                    + " add one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND);
+        }
+        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: backends from {}: {}", file,
+                backends.stream().map(b -> b.id() + " " + b.region() + "/" + b.country() + " " + b.address() + ":"
+                        + b.port() + (b.healthy() ? "" : " (unhealthy)")).collect(Collectors.joining(", ")));
+        checkListenAddressFree(settings.listenAddress());
+        EdgeProxy proxy = settings.applyTo(EdgeProxy.builder()).backends(backends).build();
+        try {
+            proxy.start();
+        } catch (UncheckedIOException e) {
+            proxy.close();
+            throw cannotListen(settings.listenAddress(), e.getCause());
+        }
+        return Launch.running(proxy, proxy);
+    }
+
+    /**
+     * The proxy binds with {@code SO_REUSEPORT}, which would let it share a port with another
+     * process doing the same (a second edge-proxy, say) and silently split the traffic. A plain
+     * bind first makes "already in use" an error, whoever holds the port.
+     */
+    private static void checkListenAddressFree(InetSocketAddress address) {
+        if (address.getPort() == 0) {
+            return;
+        }
+        IOException problem = tryBind(address);
+        if (problem != null) {
+            throw cannotListen(address, problem);
+        }
+    }
+
+    /** @return null when a plain listener can bind {@code address} now, else why not */
+    private static IOException tryBind(InetSocketAddress address) {
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            probe.bind(address);
+            return null;
+        } catch (IOException e) {
+            return e;
+        }
+    }
+
+    private static CannotListen cannotListen(InetSocketAddress address, Throwable cause) {
+        String where = format(address);
+        String reason = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
+        String hint = "";
+        if (cause instanceof BindException && reason.contains("in use")) {
+            InetSocketAddress free = nextFreePort(address);
+            hint = "; another process listens there: stop it, or set " + EdgeProxySettings.LISTEN_ADDR
+                    + " to a free address" + (free == null ? "" : ", e.g. " + EdgeProxySettings.LISTEN_ADDR + "="
+                    + format(free));
+        } else if (reason.contains("Permission denied") && address.getPort() < 1024) {
+            hint = "; ports below 1024 need root or CAP_NET_BIND_SERVICE";
+        } else if (reason.contains("assign requested address")) {
+            hint = "; the host has no such address";
+        }
+        return new CannotListen("cannot listen on " + where + " (" + EdgeProxySettings.LISTEN_ADDR + "): " + reason + hint);
+    }
+
+    /** @return the first of the next 20 ports on the same host that is free right now, or null */
+    private static InetSocketAddress nextFreePort(InetSocketAddress a) {
+        for (int port = a.getPort() + 1; port <= Math.min(65535, a.getPort() + 20); port++) {
+            InetSocketAddress candidate = new InetSocketAddress(a.getAddress(), port);
+            if (tryBind(candidate) == null) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static String format(InetSocketAddress a) {
+        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    private static Launch fail(PrintStream err, int status, String message) {
+        for (String line : message.split("\n", -1)) {
+            err.println(line.isEmpty() || line.startsWith(" ") ? line : "edge-proxy: " + line);
+        }
+        err.flush();
+        return Launch.exited(status);
+    }
+
+    /** The proxy cannot bind its address; the message says which and why. */
+    private static final class CannotListen extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CannotListen(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * What {@link #start} produced: a running proxy (with whatever else must stop with it), or the
+     * exit status of a launch that ended at once.
+     */
+    public static final class Launch implements AutoCloseable {
+        private final int exitCode;
+        private final EdgeProxy proxy;
+        private final AutoCloseable resources;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        private Launch(int exitCode, EdgeProxy proxy, AutoCloseable resources) {
+            this.exitCode = exitCode;
+            this.proxy = proxy;
+            this.resources = resources;
+        }
+
+        static Launch exited(int exitCode) {
+            return new Launch(exitCode, null, null);
+        }
+
+        static Launch running(EdgeProxy proxy, AutoCloseable resources) {
+            return new Launch(0, proxy, resources);
+        }
+
+        public boolean isRunning() {
+            return proxy != null && !closed.get();
+        }
+
+        /** @return the exit status (0 while running) */
+        public int exitCode() {
+            return exitCode;
+        }
+
+        /** @return the running proxy; null when the launch ended at once */
+        public EdgeProxy proxy() {
+            return proxy;
+        }
+
+        /** Stops the proxy and whatever runs with it. Idempotent. */
+        @Override
+        public void close() {
+            if (resources == null || !closed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                resources.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(EdgeProxyMain.class).warn("edge-proxy: stopping failed", e);
+            }
+        }
+    }
+}
