@@ -190,6 +190,7 @@ public final class EdgeProxyMain {
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: backends from {}: {}", file,
                 backends.stream().map(b -> b.id() + " " + b.region() + "/" + b.country() + " " + b.address() + ":"
                         + b.port() + (b.healthy() ? "" : " (unhealthy)")).collect(Collectors.joining(", ")));
+        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: resilience: {}", settings.resilience().describe());
         checkListenAddressFree(settings.listenAddress());
         EdgeProxy proxy = settings.applyTo(EdgeProxy.builder()).backends(backends).build();
         try {

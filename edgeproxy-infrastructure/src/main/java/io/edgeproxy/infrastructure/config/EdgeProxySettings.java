@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  *   <tr><td>{@code EDGEPROXY_EVENT_LOOPS}</td><td>available processors</td><td>{@link #eventLoops()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_PATH}</td><td>none</td><td>{@link #configPath()}</td></tr>
  *   <tr><td>{@code DEBUG}</td><td>off</td><td>{@link #debug()}</td></tr>
+ *   <tr><td>{@code EDGEPROXY_RATE_LIMIT_*}, {@code _CIRCUIT_*}, {@code _HEALTH_*}, {@code _POOL_*}</td>
+ *       <td>all off</td><td>{@link #resilience()}, see {@link ResilienceSettings}</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -47,10 +49,11 @@ import java.util.function.Consumer;
  * @param eventLoops        NIO event loop threads. Defaults to the number of available processors.
  * @param configPath        the TOML config file holding the backends; no default.
  * @param debug             debug logging, on when {@code DEBUG} is {@code 1}, {@code true} or {@code yes}.
+ * @param resilience        rate limiting, circuit breaking, health checks and the warm pool. All off by default.
  */
 public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode region, Duration bindingTtl,
                                 Duration bindingGcInterval, int eventLoops, Optional<Path> configPath,
-                                boolean debug) {
+                                boolean debug, ResilienceSettings resilience) {
 
     public static final String LISTEN_ADDR = "EDGEPROXY_LISTEN_ADDR";
     public static final String REGION = "EDGEPROXY_REGION";
@@ -84,6 +87,7 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
             throw new IllegalArgumentException("eventLoops must be >= 1, but was " + eventLoops);
         }
         Objects.requireNonNull(configPath, "configPath must not be null (use Optional.empty())");
+        Objects.requireNonNull(resilience, "resilience must not be null (use ResilienceSettings.none())");
     }
 
     private static void requirePositive(Duration d, String name) {
@@ -135,7 +139,8 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
         int loops = env.positiveInt(EVENT_LOOPS, Runtime.getRuntime().availableProcessors());
         Optional<Path> configPath = env.path(CONFIG_PATH);
         boolean debug = env.flag(DEBUG);
-        return new EdgeProxySettings(listen, region, ttl, gc, loops, configPath, debug);
+        ResilienceSettings resilience = ResilienceSettings.read(env);
+        return new EdgeProxySettings(listen, region, ttl, gc, loops, configPath, debug, resilience);
     }
 
     /**
@@ -152,12 +157,14 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
     }
 
     /**
-     * Sets the listen address, region, binding TTL and GC interval and the engine tuning on
-     * {@code builder}; backends and the geo resolver are left to the caller.
+     * Sets the listen address, region, binding TTL and GC interval, the engine tuning and the
+     * enabled resilience components on {@code builder}; backends and the geo resolver are left to
+     * the caller.
      *
      * @return {@code builder}
      */
     public EdgeProxy.Builder applyTo(EdgeProxy.Builder builder) {
+        resilience.applyTo(builder);
         return builder.listenAddress(listenAddress)
                 .region(region)
                 .bindingTtl(bindingTtl)

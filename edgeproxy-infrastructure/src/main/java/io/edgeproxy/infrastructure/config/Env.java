@@ -233,8 +233,8 @@ public final class Env {
         for (String name : unrecognized(prefix)) {
             String closest = closestKnown(name);
             warnings.add("ignoring unknown environment variable " + name
-                    + (closest != null ? " (did you mean " + closest + "?)" : "")
-                    + "; known: " + String.join(", ", knownWithPrefix(prefix)));
+                    + (closest != null ? " (did you mean " + closest + "?)"
+                    : "; the " + knownWithPrefix(prefix).size() + " known ones are listed in docs/configuration.md"));
         }
         return warnings;
     }
