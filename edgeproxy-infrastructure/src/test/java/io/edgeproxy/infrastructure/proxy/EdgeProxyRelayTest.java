@@ -261,6 +261,24 @@ class EdgeProxyRelayTest {
         assertThat(bound.getAddress().isLoopbackAddress()).isTrue();
     }
 
+    @Test
+    void refusesToShareItsPortWithAnotherListener() throws Exception {
+        TcpServer backend = track(new TcpServer(Streams::echo));
+        EdgeProxy first = proxyTo(backend.port(), ProxyConfig.builder().eventLoops(2).build());
+        EdgeProxy second = EdgeProxy.builder().listenAddress(first.localAddress())
+                .backends(List.of(backend("b1", backend.port()))).config(ProxyConfig.builder().eventLoops(2).build())
+                .build();
+
+        // SO_REUSEPORT would let the kernel split clients between both: starting must fail instead.
+        org.assertj.core.api.Assertions.assertThatThrownBy(second::start)
+                .isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("cannot listen on 127.0.0.1:" + first.localAddress().getPort())
+                .hasMessageContaining("already in use");
+        second.close();
+        Streams.Digest[] d = echoRoundTrip(first, 1, 1024);
+        assertThat(d[1]).isEqualTo(d[0]);
+    }
+
     static void awaitNoActiveConnections(EdgeProxy proxy) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (proxy.activeConnections() != 0 && System.nanoTime() < deadline) {

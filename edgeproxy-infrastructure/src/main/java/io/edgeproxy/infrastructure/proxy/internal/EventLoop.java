@@ -49,6 +49,17 @@ final class EventLoop implements Runnable {
         thread.start();
     }
 
+    /** After a failed start: the thread never ran, so nobody else will close the selector. */
+    void closeSelectorIfNotStarted() {
+        if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
+            try {
+                selector.close();
+            } catch (IOException e) {
+                log.debug("event loop {}: closing the selector failed", index, e);
+            }
+        }
+    }
+
     boolean inLoop() {
         return Thread.currentThread() == thread;
     }

@@ -59,6 +59,9 @@ public final class ProxyEngine {
                 loops.add(new EventLoop(i, config.bufferSize(), RETAINED_BUFFERS));
             }
             boolean reusePort = config.reusePort() && reusePortSupported();
+            if (reusePort && address.getPort() != 0) {
+                requireUnshared(address);
+            }
             int listenerCount = reusePort ? loops.size() : 1;
             InetSocketAddress bindTo = address;
             for (int i = 0; i < listenerCount; i++) {
@@ -88,6 +91,19 @@ public final class ProxyEngine {
         }
         for (EventLoop loop : loops) {
             loop.start();
+        }
+    }
+
+    /**
+     * With {@code SO_REUSEPORT} the kernel lets another process of the same user listen on the port
+     * too and quietly splits the clients between both. A plain bind first makes that an error.
+     */
+    private static void requireUnshared(InetSocketAddress address) throws IOException {
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            probe.bind(address, 1);
+        } catch (java.net.BindException e) {
+            throw new java.net.BindException("address already in use (another process listens on it): " + e.getMessage());
         }
     }
 
@@ -157,6 +173,9 @@ public final class ProxyEngine {
     }
 
     private void closeResources() {
+        for (EventLoop loop : loops) {
+            loop.closeSelectorIfNotStarted();
+        }
         for (ServerSocketChannel ssc : listeners) {
             try {
                 ssc.close();
