@@ -106,26 +106,49 @@ public final class GcraTable implements KeyedLimiter {
         for (;;) {
             long[] g = groups.get(gi);
             int i = indexOf(g, hi, lo);
-            if (i >= 0) {
-                long tat = (long) LONGS.getVolatile(g, i + 2);
-                if ((tat & FROZEN) != 0) {
-                    help(gi, g);
-                    continue;
-                }
-                long now = now(); // after the TAT: see the class note on reading order
-                long debt = debt(tat, now) + need;
-                if (debt > capacityUnits) {
-                    return false;
-                }
-                if (LONGS.compareAndSet(g, i + 2, tat, now + debt)) {
-                    return true;
-                }
-            } else {
+            if (i < 0) {
                 long[] ng = rebuild(gi, g, INSERT, hi, lo, need);
                 if (groups.compareAndSet(gi, g, ng)) {
                     sweepNext();
                     return true;
                 }
+                continue;
+            }
+            long tat = (long) LONGS.getVolatile(g, i + 2);
+            long now = now();          // read after the TAT: see "Reading order"
+            boolean fresh = true;      // whether now was read after the current tat
+            for (;;) {
+                if ((tat & FROZEN) != 0) {
+                    help(gi, g);
+                    break;
+                }
+                long d = tat - now;
+                if (d > capacityUnits || (d <= 0 && !fresh)) {
+                    if (!fresh) {
+                        now = now();
+                        fresh = true;
+                        continue;
+                    }
+                    d = 0; // beyond the capacity with a fresh clock: an entry left to wrap, i.e. full
+                }
+                long debt = Math.max(d, 0) + need;
+                if (debt > capacityUnits) {
+                    if (!fresh) {
+                        now = now();
+                        fresh = true;
+                        continue;
+                    }
+                    return false;
+                }
+                long witness = (long) LONGS.compareAndExchange(g, i + 2, tat, now + debt);
+                if (witness == tat) {
+                    return true;
+                }
+                // Lost to another update: retry on its value. Keeping the older clock reading is
+                // exact while the bucket still owes (d > 0): the result, tat + need, does not
+                // depend on the clock; any other case reads the clock again above.
+                tat = witness;
+                fresh = false;
             }
         }
     }
