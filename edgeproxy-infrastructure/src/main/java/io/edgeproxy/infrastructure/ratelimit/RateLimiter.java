@@ -26,12 +26,13 @@ import java.util.Objects;
  * whole /64 and could otherwise take a fresh bucket per address).
  *
  * <p><b>Memory is bounded.</b> At most {@link RateLimitConfig#maxTrackedClients()} clients are
- * tracked. A client whose bucket has refilled to full is forgotten (it is indistinguishable from a
- * new client), and forgotten entries are swept as new clients arrive. When a new client arrives at
- * the cap, the tracked client whose bucket is closest to full is forgotten (it then starts again
- * from a full bucket: the limiter errs on the side of letting a client in, never of refusing one
- * that has tokens). The cap is enforced within groups of up to 8 clients, so this can begin slightly
- * before the table as a whole is full.
+ * tracked. A client whose bucket has refilled to full is indistinguishable from a new client, so it
+ * is forgotten: once it has stayed full for a whole window (so that a client coming back often keeps
+ * its slot), swept as new clients arrive, or at once by {@link #cleanUp()}. When a new client
+ * arrives at the cap, the tracked client whose bucket has been full the longest, else the one
+ * closest to full, is forgotten (it then starts again from a full bucket: the limiter errs on the
+ * side of letting a client in, never of refusing one that has tokens). The cap is enforced within
+ * groups of up to 8 clients, so this can begin slightly before the table as a whole is full.
  *
  * <p><b>Thread-safety.</b> Safe for any number of threads. {@link #check} and {@link #remaining} are
  * lock-free, never block and do no I/O: one CAS per allowed check, none per refused check, and an

@@ -53,6 +53,34 @@ class RateLimiterConcurrencyTest {
     }
 
     @Test
+    void aBucketThatRefillsToFullBetweenRacesNeverGivesMoreThanItsCapacity() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        // a token per millisecond, 5 at most: every 10 ms step refills the bucket and then some
+        RateLimiter limiter = new RateLimiter(RateLimitConfig.builder().maxRequests(1000).window(Duration.ofSeconds(1))
+                .burstSize(5).build(), ticker);
+        InetAddress client = ip("192.0.2.2");
+        LongAdder allowed = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+        Concurrently workers = Concurrently.start(THREADS, t -> {
+            while (!stop.get()) {
+                if (limiter.check(client)) {
+                    allowed.increment();
+                }
+            }
+        });
+        int steps = 1000;
+        for (int i = 0; i < steps; i++) {
+            awaitDrained(limiter, client);
+            ticker.advance(Duration.ofMillis(10));
+        }
+        awaitDrained(limiter, client);
+        stop.set(true);
+        workers.join(30);
+        // the refill beyond a full bucket is lost: exactly 5 per step, plus the first 5
+        assertThat(allowed.sum()).isEqualTo(5L * (steps + 1));
+    }
+
+    @Test
     void threadsRacingOnABrandNewClientShareOneBucket() throws Exception {
         FakeTicker ticker = new FakeTicker();
         RateLimiter limiter = new RateLimiter(RateLimitConfig.builder().burstSize(5).build(), ticker);

@@ -84,7 +84,8 @@ class RateLimiterMemoryTest {
         for (int i = 0; i < 100; i++) {
             limiter.check(ipv4(0x0A00_0000 + i));
         }
-        ticker.advance(Duration.ofSeconds(1));       // every one of them is full again
+        // every one of them has been full again for a whole window: it may be forgotten
+        ticker.advance(Duration.ofSeconds(2));
         // 1000 clients make 125 groups; one sweep step per new client covers them all
         for (int i = 0; i < 125; i++) {
             limiter.check(ipv4(0x0B00_0000 + i));
@@ -106,6 +107,22 @@ class RateLimiterMemoryTest {
         assertThat(limiter.trackedClients()).isEqualTo(2);
         assertThat(limiter.remaining(heavy)).isEqualTo(5);   // kept: it owes the most
         assertThat(limiter.remaining(light)).isEqualTo(10);  // forgotten: back to a full bucket
+    }
+
+    @Test
+    void atTheCapAFullBucketGoesBeforeOneThatStillOwes() {
+        RateLimiter limiter = new RateLimiter(RateLimitConfig.builder().maxTrackedClients(2).build(), ticker);
+        InetAddress full = ip("10.0.0.1");
+        InetAddress owing = ip("10.0.0.2");
+        assertThat(limiter.check(full, 1)).isTrue();
+        assertThat(limiter.check(owing, 5)).isTrue();
+        ticker.advance(Duration.ofMillis(20));       // full is full again, owing still owes 3 tokens
+        assertThat(limiter.trackedClients()).isEqualTo(2);
+
+        assertThat(limiter.check(ip("10.0.0.3"))).isTrue();
+
+        assertThat(limiter.trackedClients()).isEqualTo(2);
+        assertThat(limiter.remaining(owing)).isEqualTo(7);
     }
 
     @Test

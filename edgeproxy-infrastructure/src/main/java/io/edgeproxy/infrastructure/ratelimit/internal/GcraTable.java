@@ -42,11 +42,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * rebuild of a frozen array is as good as another) and retries, so a stalled thread never blocks
  * the others: every step is a CAS that some thread wins.
  *
- * <p><b>Forgetting.</b> A bucket whose debt is 0 is indistinguishable from an absent one, so every
- * rebuild drops those (an amortized sweep), and each insertion also sweeps the next group of a
- * round-robin cursor, so stale entries go even in groups that see no new client. When a group is
- * at its capacity and a new client arrives, the entry with the smallest debt (the one closest to
- * full, whose loss matters least) is evicted.
+ * <p><b>Forgetting.</b> A bucket whose debt is 0 is indistinguishable from an absent one, so it may
+ * be dropped at any time without changing any answer. Every rebuild drops the buckets that have
+ * been full for a whole window (an amortized sweep; keeping them that long spares a client that
+ * comes back often a re-insertion per visit), and each insertion also sweeps the next group of a
+ * round-robin cursor, so they go even in groups that see no new client. {@link #sweep()} drops
+ * every full bucket at once. When a group is at its capacity and a new client arrives, the entry
+ * with the smallest TAT goes: the bucket full for the longest, else the one that owes the least,
+ * whose loss matters least.
  *
  * <p>Thread-safe and lock-free. Allocation happens only when a group's layout changes.
  */
@@ -61,6 +64,8 @@ public final class GcraTable implements KeyedLimiter {
     private static final int SWEEP = 0;
     private static final int INSERT = 1;
     private static final int REMOVE = 2;
+    private static final int PURGE = 3;
+    private static final long MAX_GRACE = 1L << 61;
 
     private final AtomicReferenceArray<long[]> groups;
     private final int groupCount;
@@ -69,6 +74,7 @@ public final class GcraTable implements KeyedLimiter {
     private final long unitsPerNano;
     private final long unitsPerToken;
     private final long capacityUnits;
+    private final long graceUnits;
     private final Ticker ticker;
     private final long epoch;
     private final long seed;
@@ -87,6 +93,8 @@ public final class GcraTable implements KeyedLimiter {
         this.unitsPerNano = 2L * (maxRequests / g);
         this.unitsPerToken = 2L * (windowNanos / g);
         this.capacityUnits = Math.multiplyExact(unitsPerToken, (long) burst);
+        // one window, in units: maxRequests tokens
+        this.graceUnits = maxRequests > MAX_GRACE / unitsPerToken ? MAX_GRACE : maxRequests * unitsPerToken;
         this.burst = burst;
         this.maxEntries = maxEntries;
         this.groupCount = (int) ((maxEntries + (long) WAYS - 1) / WAYS);
@@ -106,26 +114,49 @@ public final class GcraTable implements KeyedLimiter {
         for (;;) {
             long[] g = groups.get(gi);
             int i = indexOf(g, hi, lo);
-            if (i >= 0) {
-                long tat = (long) LONGS.getVolatile(g, i + 2);
-                if ((tat & FROZEN) != 0) {
-                    help(gi, g);
-                    continue;
-                }
-                long now = now(); // after the TAT: see the class note on reading order
-                long debt = debt(tat, now) + need;
-                if (debt > capacityUnits) {
-                    return false;
-                }
-                if (LONGS.compareAndSet(g, i + 2, tat, now + debt)) {
-                    return true;
-                }
-            } else {
+            if (i < 0) {
                 long[] ng = rebuild(gi, g, INSERT, hi, lo, need);
                 if (groups.compareAndSet(gi, g, ng)) {
                     sweepNext();
                     return true;
                 }
+                continue;
+            }
+            long tat = (long) LONGS.getVolatile(g, i + 2);
+            long now = now();          // read after the TAT: see "Reading order"
+            boolean fresh = true;      // whether now was read after the current tat
+            for (;;) {
+                if ((tat & FROZEN) != 0) {
+                    help(gi, g);
+                    break;
+                }
+                long d = tat - now;
+                if (d > capacityUnits || (d <= 0 && !fresh)) {
+                    if (!fresh) {
+                        now = now();
+                        fresh = true;
+                        continue;
+                    }
+                    d = 0; // beyond the capacity with a fresh clock: an entry left to wrap, i.e. full
+                }
+                long debt = Math.max(d, 0) + need;
+                if (debt > capacityUnits) {
+                    if (!fresh) {
+                        now = now();
+                        fresh = true;
+                        continue;
+                    }
+                    return false;
+                }
+                long witness = (long) LONGS.compareAndExchange(g, i + 2, tat, now + debt);
+                if (witness == tat) {
+                    return true;
+                }
+                // Lost to another update: retry on its value. Keeping the older clock reading is
+                // exact while the bucket still owes (d > 0): the result, tat + need, does not
+                // depend on the clock; any other case reads the clock again above.
+                tat = witness;
+                fresh = false;
             }
         }
     }
@@ -188,7 +219,12 @@ public final class GcraTable implements KeyedLimiter {
     @Override
     public void sweep() {
         for (int gi = 0; gi < groupCount; gi++) {
-            sweepGroup(gi);
+            for (;;) {
+                long[] g = groups.get(gi);
+                if (g == null || groups.compareAndSet(gi, g, rebuild(gi, g, PURGE, 0L, 0L, 0L))) {
+                    break;
+                }
+            }
         }
     }
 
@@ -249,7 +285,7 @@ public final class GcraTable implements KeyedLimiter {
         long now = now();
         for (int i = 2; i < g.length; i += STRIDE) {
             long tat = (long) LONGS.getVolatile(g, i);
-            if ((tat & FROZEN) != 0 || debt(tat, now) == 0) {
+            if ((tat & FROZEN) != 0 || forgettable(tat, now, SWEEP)) {
                 groups.compareAndSet(gi, g, rebuild(gi, g, SWEEP, 0L, 0L, 0L));
                 return;
             }
@@ -291,11 +327,12 @@ public final class GcraTable implements KeyedLimiter {
         }
         int victim = -1;
         if (mode == INSERT && live >= capacityOf(gi)) {
+            // the smallest TAT: the bucket full for the longest, else the one that owes the least
             long smallest = Long.MAX_VALUE;
             for (int k = 0; k < n; k++) {
                 int i = k * STRIDE;
                 if (keeps(old, i, now, mode, hi, lo)) {
-                    long d = debt(old[i + 2] & ~FROZEN, now);
+                    long d = (old[i + 2] & ~FROZEN) - now;
                     if (d < smallest) {
                         smallest = d;
                         victim = i;
@@ -328,10 +365,23 @@ public final class GcraTable implements KeyedLimiter {
     }
 
     private boolean keeps(long[] g, int i, long now, int mode, long hi, long lo) {
-        if (debt(g[i + 2] & ~FROZEN, now) == 0) {
+        if (forgettable(g[i + 2] & ~FROZEN, now, mode)) {
             return false;
         }
         return mode != REMOVE || g[i] != hi || g[i + 1] != lo;
+    }
+
+    /**
+     * A full bucket is the same as no bucket, so it may go; it is kept for one window after it
+     * filled (unless purging) so that a client coming back often does not re-enter the table, with
+     * an allocation, on every visit. An entry left to wrap always goes.
+     */
+    private boolean forgettable(long tat, long now, int mode) {
+        long d = tat - now;
+        if (d > 0) {
+            return d > capacityUnits;
+        }
+        return mode == PURGE || Long.compareUnsigned(-d, graceUnits) >= 0;
     }
 
     private static long gcd(long a, long b) {
