@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Measures the standalone edge-proxy with ../shared/bench/peer-bench.sh, next to HAProxy and nginx
+# in the same run.
+#
+# Starts two edge-proxy processes from examples/target/edge-proxy.jar (build it first with
+# `mvn -q -DskipTests package`): 127.0.0.1:19500 -> the harness's HTTP origin (127.0.0.1:18080) and
+# 127.0.0.1:19501 -> its iperf3 server (127.0.0.1:18081). W4 measures the HTTP one.
+#
+# usage: [MODE=off|on] [JAVA_OPTS=...] [EDGEPROXY_EVENT_LOOPS=2] [harness knobs: DURATION REPS WORKLOADS ...] \
+#          edgeproxy-benchmarks/load/peer-bench-edgeproxy.sh [peer systems, default: haproxy-t2 nginx-w2]
+#
+#   MODE=off  no resilience component (the default)
+#   MODE=on   rate limiter (limits far above the load), circuit breaker, TCP health checks and the
+#             warm pool on the HTTP proxy; the iperf3 proxy stays plain (an iperf3 server serves one
+#             test at a time, so probes and idle spares would disturb it)
+#
+# For W4 restart right before it: run it alone, WORKLOADS=w4 (each invocation starts fresh proxies).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HARNESS=${PEER_BENCH:-$ROOT/../shared/bench/peer-bench.sh}
+JAR=$ROOT/examples/target/edge-proxy.jar
+MODE=${MODE:-off}
+JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx64m}
+LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
+HTTP_PORT=19500
+IPERF_PORT=19501
+
+[[ -f $JAR ]] || { echo "peer-bench-edgeproxy: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
+[[ -x $HARNESS ]] || { echo "peer-bench-edgeproxy: harness not found at $HARNESS (set PEER_BENCH)" >&2; exit 1; }
+[[ $MODE == on || $MODE == off ]] || { echo "peer-bench-edgeproxy: MODE must be on or off, but was '$MODE'" >&2; exit 1; }
+[[ $# -gt 0 ]] || set -- haproxy-t2 nginx-w2
+
+WORK=$(mktemp -d /tmp/edgeproxy-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# One backend per proxy, limits out of the way of the load (W4 holds 9,000 connections).
+backends_toml() {
+  cat <<TOML
+[[backends]]
+id = "$1"
+app = "bench"
+region = "sa"
+country = "BR"
+wg_ip = "127.0.0.1"
+port = $2
+soft_limit = 100000
+hard_limit = 100000
+TOML
+}
+backends_toml origin 18080 > "$WORK/http.toml"
+backends_toml iperf 18081 > "$WORK/iperf.toml"
+
+ulimit -n 100000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+start_proxy() {  # start_proxy PORT TOML LOG [VAR=VALUE...]
+  local port=$1 toml=$2 out=$3; shift 3
+  # shellcheck disable=SC2086
+  env EDGEPROXY_LISTEN_ADDR="127.0.0.1:$port" EDGEPROXY_CONFIG_PATH="$toml" EDGEPROXY_EVENT_LOOPS="$LOOPS" "$@" \
+    java $JAVA_OPTS -jar "$JAR" > "$out" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do
+    ss -Hltn "sport = :$port" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "peer-bench-edgeproxy: edge-proxy did not listen on $port; log:" >&2
+  cat "$out" >&2
+  exit 1
+}
+
+RESILIENCE=()
+if [[ $MODE == on ]]; then
+  RESILIENCE=(EDGEPROXY_RATE_LIMIT_ENABLED=true EDGEPROXY_RATE_LIMIT_MAX_REQUESTS=1000000
+              EDGEPROXY_RATE_LIMIT_BURST=1000000 EDGEPROXY_CIRCUIT_BREAKER_ENABLED=true
+              EDGEPROXY_HEALTH_CHECK_ENABLED=true EDGEPROXY_POOL_ENABLED=true)
+fi
+start_proxy "$HTTP_PORT" "$WORK/http.toml" "$WORK/http.log" "${RESILIENCE[@]}"
+start_proxy "$IPERF_PORT" "$WORK/iperf.toml" "$WORK/iperf.log"
+HTTP_PID=${PIDS[0]}
+
+echo "peer-bench-edgeproxy: MODE=$MODE JAVA_OPTS='$JAVA_OPTS' loops=$LOOPS; http proxy pid $HTTP_PID" >&2
+TARGET_PORT=$HTTP_PORT TARGET_IPERF_PORT=$IPERF_PORT TARGET_PID=$HTTP_PID TARGET_NAME="edgeproxy-$MODE" \
+  "$HARNESS" external "$@"
