@@ -138,6 +138,11 @@ public final class EdgeProxy implements AutoCloseable {
                 public void onFailure(Backend backend) {
                     circuitBreakers.forBackend(backend.id()).recordFailure();
                 }
+
+                @Override
+                public void release(Backend backend) {
+                    circuitBreakers.forBackend(backend.id()).releasePermission();
+                }
             };
         }
         EngineHooks.WarmConnections warm = backend -> null;
@@ -167,6 +172,19 @@ public final class EdgeProxy implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + SocketAddresses.format(listenAddress) + ": "
                     + e.getMessage(), e);
         }
+        try {
+            startControlPlane();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        log.info("edgeproxy listening on {} (region {}, {} event loops, {} backends)",
+                SocketAddresses.format(engine.localAddress()), routing.localRegion(), engine.eventLoops(),
+                backends.all().size());
+        return this;
+    }
+
+    private void startControlPlane() {
         control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edgeproxy-control");
             t.setDaemon(true);
@@ -180,10 +198,6 @@ public final class EdgeProxy implements AutoCloseable {
         if (pool != null) {
             pool.startWarming(backends, availability);
         }
-        log.info("edgeproxy listening on {} (region {}, {} event loops, {} backends)",
-                SocketAddresses.format(engine.localAddress()), routing.localRegion(), engine.eventLoops(),
-                backends.all().size());
-        return this;
     }
 
     /** Control-plane housekeeping: expired bindings, full rate-limit buckets, breakers of removed backends. */
@@ -399,6 +413,14 @@ public final class EdgeProxy implements AutoCloseable {
             }
             if (metrics == null) {
                 metrics = new InMemoryMetricsStore();
+            }
+            if (circuitBreaker != null) {
+                Duration trial = config.connectTimeout().plus(EngineHooks.BackendGate.VERDICT_WINDOW);
+                if (circuitBreaker.trialTimeout().compareTo(trial) <= 0) {
+                    throw new IllegalArgumentException("circuit breaker trialTimeout (" + circuitBreaker.trialTimeout()
+                            + ") must be longer than the connect timeout (" + config.connectTimeout()
+                            + ") plus the 1 s verdict window, or every slow half-open trial would count as failed");
+                }
             }
             return new EdgeProxy(this);
         }

@@ -242,4 +242,93 @@ class EdgeProxyResilienceTest {
         // The spare that was used is replaced in the background.
         await(() -> accepted.get() == 3, "a replacement spare");
     }
+
+    @Test
+    void aClientThatResetsIsNeverCountedAgainstTheBackend() throws Exception {
+        // The backend waits for a request that never comes; the client aborts with a reset.
+        ServerSocket server = track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    accepted.add(server.accept());
+                }
+            } catch (IOException ignored) {
+                // closed by the test
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+        track(() -> accepted.forEach(s -> {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }));
+        EdgeProxy proxy = track(proxy(new InMemoryBackendRepository(List.of(backend("b1", server.getLocalPort()))))
+                .circuitBreaker(CircuitBreakerConfig.builder().failureThreshold(2).build())
+                .build().start());
+
+        for (int i = 0; i < 5; i++) {
+            Socket s = new Socket();
+            s.connect(proxy.localAddress(), 5_000);
+            int n = i + 1;
+            await(() -> accepted.size() >= n, "the backend connection");
+            s.setSoLinger(true, 0);
+            s.close(); // RST
+        }
+        await(() -> proxy.activeConnections() == 0, "the pairs to close");
+
+        assertThat(metrics.backend("b1").errors()).isZero();
+        assertThat(proxy.circuitBreakers().forBackend("b1").state()).isEqualTo(CircuitState.CLOSED);
+        assertThat(proxy.circuitBreakers().forBackend("b1").consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void aBackendThatAcceptsAndResetsBeforeItsFirstByteTripsTheBreaker() throws Exception {
+        ServerSocket server = track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        Thread resetter = new Thread(() -> {
+            try {
+                while (true) {
+                    Socket s = server.accept();
+                    s.setSoLinger(true, 0);
+                    s.close(); // RST before any byte
+                }
+            } catch (IOException ignored) {
+                // closed by the test
+            }
+        });
+        resetter.setDaemon(true);
+        resetter.start();
+        EdgeProxy proxy = track(proxy(new InMemoryBackendRepository(List.of(backend("b1", server.getLocalPort()))))
+                .circuitBreaker(CircuitBreakerConfig.builder().failureThreshold(3).build())
+                .build().start());
+
+        for (int i = 0; i < 3; i++) {
+            try (Socket s = new Socket()) {
+                s.connect(proxy.localAddress(), 5_000);
+                s.setSoTimeout(5_000);
+                s.getOutputStream().write('x');
+                try {
+                    assertThat(s.getInputStream().read()).isEqualTo(-1);
+                } catch (SocketException reset) {
+                    // also fine: the client sees the end of its connection either way
+                }
+            }
+            await(() -> proxy.activeConnections() == 0, "the pair to close");
+        }
+
+        assertThat(metrics.backend("b1").errors()).isEqualTo(3);
+        assertThat(proxy.circuitBreakers().forBackend("b1").state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void aTrialTimeoutNoLongerThanAProxyTrialIsRefusedAtBuild() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> proxy(new InMemoryBackendRepository())
+                        .circuitBreaker(CircuitBreakerConfig.builder().trialTimeout(Duration.ofSeconds(5)).build())
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("circuit breaker trialTimeout (PT5S) must be longer than the connect timeout (PT5S)");
+    }
 }

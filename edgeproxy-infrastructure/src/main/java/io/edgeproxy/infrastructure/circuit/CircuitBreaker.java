@@ -113,7 +113,9 @@ public final class CircuitBreaker {
 
     /**
      * @return whether {@link #allow()} would return true now: false while OPEN before the timeout,
-     *         and in HALF_OPEN when every trial permit is taken. Takes nothing, changes nothing.
+     *         and in HALF_OPEN when every trial permit is taken. Takes no permit; applies a
+     *         transition that is due by time (a trial that overran its timeout reopens the
+     *         circuit), so a caller that only ever asks this never sees a stuck circuit.
      */
     public boolean isCallPermitted() {
         return machine.isPermitted();
@@ -127,6 +129,15 @@ public final class CircuitBreaker {
     /** Reports that an allowed call failed. */
     public void recordFailure() {
         machine.onFailure();
+    }
+
+    /**
+     * Gives back the permit of an allowed call that ended without saying anything about the
+     * protected side (our own error, a shutdown): in HALF_OPEN the trial slot is freed and no
+     * verdict is counted; in other states nothing happens.
+     */
+    public void releasePermission() {
+        machine.onRelease();
     }
 
     /** @return the current state, after any transition due by time */

@@ -37,9 +37,10 @@ public final class CircuitBreakerConfig {
     /**
      * How long a trial call may go without reporting its result before it counts as failed (which
      * reopens the circuit), so a lost report can never leave the circuit stuck half-open. Defaults to
-     * 5 seconds, the proxy's default connect timeout: a trial is one connection attempt.
+     * 10 seconds: in the proxy a trial is one connection attempt, which reports within the connect
+     * timeout (5 seconds by default) plus a 1 second verdict window.
      */
-    public static final Duration DEFAULT_TRIAL_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_TRIAL_TIMEOUT = Duration.ofSeconds(10);
 
     /** Upper bound of {@link #halfOpenMaxTrials()}. */
     public static final int MAX_HALF_OPEN_TRIALS = 1024;

@@ -42,6 +42,8 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     public static final int DEFAULT_CONNECT_RETRIES = 2;
     /** Defaults to 32 KiB. */
     public static final int DEFAULT_BUFFER_SIZE = 32 * 1024;
+    /** The longest connect and idle timeout: 365 days. */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(365);
     /** Defaults to 4096. */
     public static final int DEFAULT_ACCEPT_BACKLOG = 4096;
 
@@ -54,6 +56,7 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         if (idleTimeout.isNegative()) {
             throw new IllegalArgumentException("idleTimeout must be >= 0 (0 = off), but was " + idleTimeout);
         }
+        requireAtMostAYear(idleTimeout, "idleTimeout");
         if (connectRetries < 0) {
             throw new IllegalArgumentException("connectRetries must be >= 0, but was " + connectRetries);
         }
@@ -68,6 +71,14 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     private static void requirePositive(Duration d, String name) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " must be positive, but was " + d);
+        }
+        requireAtMostAYear(d, name);
+    }
+
+    /** Timers compare nanoseconds: longer durations would overflow. */
+    private static void requireAtMostAYear(Duration d, String name) {
+        if (d.compareTo(MAX_TIMEOUT) > 0) {
+            throw new IllegalArgumentException(name + " must be at most " + MAX_TIMEOUT + ", but was " + d);
         }
     }
 

@@ -16,7 +16,7 @@ class CircuitBreakerConfigTest {
         assertThat(c.successThreshold()).isEqualTo(3);
         assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.halfOpenMaxTrials()).isEqualTo(1);
-        assertThat(c.trialTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.trialTimeout()).isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test

@@ -151,7 +151,7 @@ class CircuitBreakerTest {
         fail(b, 5);
         ticker.advance(Duration.ofSeconds(30));
         assertThat(b.allow()).isTrue();                   // ... and this trial never reports
-        ticker.advance(Duration.ofSeconds(5).minusNanos(1));
+        ticker.advance(Duration.ofSeconds(10).minusNanos(1));
         assertThat(b.allow()).isFalse();
         assertThat(b.state()).isEqualTo(HALF_OPEN);
         ticker.advanceNanos(1);
@@ -229,5 +229,39 @@ class CircuitBreakerTest {
         }
         assertThat(b.state()).isEqualTo(CLOSED);
         assertThat(b.isCallPermitted()).isTrue();
+    }
+
+    @Test
+    void aCallerThatOnlyAsksIsCallPermittedStillSeesAnExpiredTrialReopen() {
+        CircuitBreaker b = defaults();
+        fail(b, 5);
+        ticker.advance(Duration.ofSeconds(30));
+        assertThat(b.allow()).isTrue();                   // the trial that never reports
+        ticker.advance(Duration.ofSeconds(10));
+
+        // Routing asks only this question: it must apply the trial timeout itself ...
+        assertThat(b.isCallPermitted()).isFalse();
+        ticker.advance(Duration.ofSeconds(30));
+        // ... or the backend would be filtered out for good.
+        assertThat(b.isCallPermitted()).isTrue();
+        assertThat(transitions).containsExactly("sa-1 CLOSED->OPEN", "sa-1 OPEN->HALF_OPEN", "sa-1 HALF_OPEN->OPEN");
+    }
+
+    @Test
+    void releasePermissionFreesTheTrialWithoutAVerdict() {
+        CircuitBreaker b = breaker(CircuitBreakerConfig.builder().successThreshold(1).build());
+        fail(b, 5);
+        ticker.advance(Duration.ofSeconds(30));
+        assertThat(b.allow()).isTrue();
+        assertThat(b.allow()).isFalse();                  // the only trial slot is taken
+
+        b.releasePermission();
+
+        assertThat(b.state()).isEqualTo(HALF_OPEN);       // neither closed nor reopened
+        assertThat(b.allow()).isTrue();                   // the slot is free again
+        b.recordSuccess();
+        assertThat(b.state()).isEqualTo(CLOSED);
+        b.releasePermission();                            // no permit held: nothing happens
+        assertThat(b.state()).isEqualTo(CLOSED);
     }
 }

@@ -114,7 +114,11 @@ public final class CircuitStateMachine {
         }
     }
 
-    /** @return whether {@link #tryAcquire()} would admit a call now; changes nothing */
+    /**
+     * @return whether {@link #tryAcquire()} would admit a call now. Takes no permit, but applies a
+     *         trial timeout that is due (HALF_OPEN to OPEN), so callers that only ask this question
+     *         cannot leave the circuit stuck with an expired trial.
+     */
     public boolean isPermitted() {
         Phase p = phase.get();
         if (p instanceof Closed) {
@@ -125,7 +129,19 @@ public final class CircuitStateMachine {
             return openTimeoutElapsed((Open) p, now);
         }
         int slot = ((HalfOpen) p).scan(now, trialTimeoutNanos);
+        if (slot == HalfOpen.EXPIRED) {
+            transition(p, new Open(now), Reason.TRIAL_TIMED_OUT, 0);
+            return false;
+        }
         return slot >= 0;
+    }
+
+    /** Frees a held half-open trial slot without a verdict; nothing in other states. */
+    public void onRelease() {
+        Phase p = phase.get();
+        if (p instanceof HalfOpen) {
+            ((HalfOpen) p).release();
+        }
     }
 
     public void onSuccess() {

@@ -79,6 +79,11 @@ final class Acceptor extends LoopTimer implements IoHandler {
     }
 
     @Override
+    void expireFailed(Throwable cause) {
+        onFailure(cause);
+    }
+
+    @Override
     public void onFailure(Throwable cause) {
         log.error("acceptor on loop {} failed; it keeps accepting", loop.index, cause);
     }
@@ -91,23 +96,25 @@ final class Acceptor extends LoopTimer implements IoHandler {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             remote = (InetSocketAddress) ch.getRemoteAddress();
         } catch (IOException e) {
-            closeQuietly(ch);
+            ProxyConnection.closeQuietly(ch);
             return;
         }
         if (remote == null) {
-            closeQuietly(ch);
+            ProxyConnection.closeQuietly(ch);
             return;
         }
         boolean admitted;
         try {
             admitted = engine.hooks.admission().admit(remote.getAddress());
         } catch (RuntimeException e) {
-            log.warn("admission check failed for {}; admitting", remote.getAddress().getHostAddress(), e);
+            if (loop.mayWarn()) {
+                log.warn("admission check failed for {}; admitting", remote.getAddress().getHostAddress(), e);
+            }
             admitted = true;
         }
         if (!admitted) {
             engine.metrics.recordRejected("rate_limited");
-            closeQuietly(ch);
+            ProxyConnection.closeQuietly(ch);
             return;
         }
         ProxyConnection connection = new ProxyConnection(engine, loop, ch, remote.getAddress());
@@ -115,16 +122,10 @@ final class Acceptor extends LoopTimer implements IoHandler {
         try {
             connection.open();
         } catch (Throwable t) {
-            log.error("connection of client {} failed while opening", remote.getAddress().getHostAddress(), t);
+            if (loop.mayWarn()) {
+                log.error("connection of client {} failed while opening", remote.getAddress().getHostAddress(), t);
+            }
             connection.close();
-        }
-    }
-
-    private static void closeQuietly(SocketChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException e) {
-            log.trace("close failed", e);
         }
     }
 }

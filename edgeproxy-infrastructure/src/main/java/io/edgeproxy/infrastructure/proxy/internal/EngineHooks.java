@@ -4,6 +4,7 @@ import io.edgeproxy.domain.Backend;
 
 import java.net.InetAddress;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 
 /**
  * The points where the resilience components act on every connection: admission at accept (rate
@@ -30,6 +31,12 @@ public record EngineHooks(ClientAdmission admission, BackendGate gate, WarmConne
     /** Circuit breaking around backend attempts. */
     public interface BackendGate {
 
+        /**
+         * An established connection that has neither failed nor sent a byte after this long is
+         * reported as a success: 1 second.
+         */
+        Duration VERDICT_WINDOW = Duration.ofSeconds(1);
+
         BackendGate OPEN = new BackendGate() {
             @Override
             public boolean tryAcquire(Backend backend) {
@@ -43,6 +50,10 @@ public record EngineHooks(ClientAdmission admission, BackendGate gate, WarmConne
             @Override
             public void onFailure(Backend backend) {
             }
+
+            @Override
+            public void release(Backend backend) {
+            }
         };
 
         /** @return whether an attempt on this backend may start (may take a half-open trial) */
@@ -51,8 +62,15 @@ public record EngineHooks(ClientAdmission admission, BackendGate gate, WarmConne
         /** The attempt that {@link #tryAcquire} allowed succeeded. */
         void onSuccess(Backend backend);
 
-        /** The attempt that {@link #tryAcquire} allowed failed (refused, timed out, reset first). */
+        /**
+         * The attempt that {@link #tryAcquire} allowed failed (refused, timed out, reset before the
+         * first byte); also called without a permit when an established connection fails after
+         * its verdict.
+         */
         void onFailure(Backend backend);
+
+        /** The attempt that {@link #tryAcquire} allowed ended without saying anything about the backend. */
+        void release(Backend backend);
     }
 
     /** Warm, already-connected backend connections. */

@@ -14,6 +14,9 @@ abstract class LoopTimer {
     /** Called on the loop once {@code now >= deadline}; the timer is no longer scheduled. */
     abstract void expire(long now);
 
+    /** {@link #expire} threw: release what the owner holds. Must not throw. */
+    abstract void expireFailed(Throwable cause);
+
     final boolean isScheduled() {
         return index >= 0;
     }

@@ -6,7 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
@@ -27,16 +29,24 @@ import java.util.Set;
  * backpressure: a pair never holds more than one buffer per direction. End of stream from one side
  * is passed on as {@code shutdownOutput} once its buffer is flushed, the other direction carries on
  * (half-close); the pair closes when both directions have ended, or at once on any I/O error.
+ *
+ * <p>What the backend is blamed for (error metric, circuit breaker): a connect refused or timed
+ * out, and an error on the backend socket before the backend's first byte. Errors on the client
+ * socket and our own (out of descriptors or ports) are never the backend's fault. The breaker's
+ * permission is settled exactly once per attempt: failure when the connect fails or the backend
+ * socket fails before its first byte; success at the backend's first byte, at a clean end, or
+ * once the connection has stood for {@link EngineHooks.BackendGate#VERDICT_WINDOW} without
+ * failing (so a half-open trial never waits on a silent protocol); released without a verdict
+ * when the attempt ends for a reason that says nothing about the backend.
  */
 final class ProxyConnection extends LoopTimer implements IoHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
     private static final long METRICS_FLUSH_BYTES = 1 << 20;
-
-    private enum Phase { CONNECTING, RELAYING, CLOSED }
-
     /** Relay reads per readiness event before yielding to other connections. */
     private static final int MAX_READS_PER_EVENT = 4;
+
+    private enum Phase { CONNECTING, RELAYING, CLOSED }
 
     private final ProxyEngine engine;
     private final EventLoop loop;
@@ -52,12 +62,16 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
     private int clientOps = -1;
     private int backendOps = -1;
     private Route route;
+    /** The breaker permission of the current attempt is taken and not yet settled. */
     private boolean gateHeld;
+    /** The backend socket came warm from the pool: its early errors are the pool's staleness, not the backend's. */
+    private boolean warm;
     private Set<String> failedBackends = Set.of();
     private int attempts;
     private long connectStartNanos;
     private long connectedAtNanos;
     private long lastActivityNanos;
+    private long verdictDeadlineNanos;
     private boolean backendAnswered;
 
     /** Links in the owning loop's list of connections. */
@@ -78,6 +92,8 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         loop.add(this);
         connectNext();
     }
+
+    // ------------------------------------------------------------------ routing and connect
 
     private void connectNext() {
         while (phase == Phase.CONNECTING) {
@@ -104,21 +120,18 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             }
             route = next.get();
             Backend b = route.backend();
-            attempts++;
             if (!engine.hooks.gate().tryAcquire(b)) {
-                // Lost the race for a half-open trial: not a failure of the backend, just skip it.
+                // Lost the race for a half-open trial: not a failure of the backend, nor an attempt.
                 skip(b);
                 continue;
             }
             gateHeld = true;
-            SocketChannel warm = takeWarm(b);
-            if (warm != null) {
-                backend = warm;
-                try {
-                    onConnected(false);
-                } catch (IOException e) {
-                    abort("register", e);
-                }
+            attempts++;
+            SocketChannel spare = takeWarm(b);
+            if (spare != null) {
+                backend = spare;
+                warm = true;
+                established(false);
                 return;
             }
             if (startConnect(b)) {
@@ -136,36 +149,54 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         }
     }
 
-    /** @return true when the connect is in progress, done, or the connection closed; false when it failed at once */
+    /** @return true when the connect is in progress, done, or the connection closed; false to try the next backend */
     private boolean startConnect(Backend b) {
         connectStartNanos = System.nanoTime();
         try {
             backend = SocketChannel.open();
             backend.configureBlocking(false);
-            backend.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            backend.setOption(StandardSocketOptions.TCP_NODELAY, true);
         } catch (IOException e) {
-            // Our own failure (e.g. out of file descriptors), not the backend's: no penalty for it.
-            if (loop.mayWarn()) {
-                log.warn("cannot open a socket to backend {}: {}", b.id(), e.toString());
-            }
-            engine.metrics.recordRejected("local_error");
-            gateHeld = false; // says nothing about the backend: a half-open trial simply times out
+            // Our own failure (e.g. out of file descriptors), not the backend's.
+            localFailure(b, e);
             close();
             return true;
         }
+        boolean connected;
         try {
-            if (backend.connect(b.socketAddress())) {
-                onConnected(true);
-            } else {
-                backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
-                backendOps = SelectionKey.OP_CONNECT;
-                loop.timers.schedule(this, connectStartNanos + engine.config.connectTimeout().toNanos());
-            }
-            return true;
+            connected = backend.connect(b.socketAddress());
+        } catch (BindException e) {
+            // No local port left towards this backend: ours, not the backend's. Another backend
+            // is another 4-tuple, so it may still work.
+            localFailure(b, e);
+            closeBackend();
+            skip(b);
+            return false;
         } catch (IOException e) {
             connectFailed(e);
             return false;
         }
+        if (connected) {
+            established(true);
+            return true;
+        }
+        try {
+            backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
+        } catch (ClosedChannelException e) {
+            abort("register", e, false);
+            return true;
+        }
+        backendOps = SelectionKey.OP_CONNECT;
+        loop.timers.schedule(this, connectStartNanos + engine.config.connectTimeout().toNanos());
+        return true;
+    }
+
+    private void localFailure(Backend b, IOException e) {
+        if (loop.mayWarn()) {
+            log.warn("cannot connect to backend {}: {} (a local limit, not the backend's fault)", b.id(), e.toString());
+        }
+        engine.metrics.recordRejected("local_error");
+        releaseGate();
     }
 
     private void finishConnect() {
@@ -180,11 +211,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             return;
         }
         loop.timers.cancel(this);
-        try {
-            onConnected(true);
-        } catch (IOException e) {
-            abort("register", e);
-        }
+        established(true);
     }
 
     private void connectFailed(Throwable cause) {
@@ -194,8 +221,14 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                     cause.toString());
         }
         engine.metrics.recordError(b.id());
-        releaseGate(false);
-        engine.routing.unbind(route.client(), b.id());
+        settleGate(false);
+        try {
+            engine.routing.unbind(route.client(), b.id());
+        } catch (RuntimeException e) {
+            if (loop.mayWarn()) {
+                log.warn("dropping the binding of client {} failed", clientAddress.getHostAddress(), e);
+            }
+        }
         closeBackend();
         skip(b);
     }
@@ -209,36 +242,55 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         failedBackends.add(b.id());
     }
 
-    private void onConnected(boolean measured) throws IOException {
+    /** The backend socket is connected: register both sides and start relaying. */
+    private void established(boolean measured) {
         Backend b = route.backend();
         long now = System.nanoTime();
+        try {
+            if (backendKey == null) {
+                backendKey = backend.register(loop.selector, 0, this);
+            }
+            clientKey = client.register(loop.selector, 0, this);
+        } catch (ClosedChannelException e) {
+            abort("register", e, false);
+            return;
+        }
+        backendOps = 0;
+        clientOps = 0;
+        phase = Phase.RELAYING;
+        verdictDeadlineNanos = now + EngineHooks.BackendGate.VERDICT_WINDOW.toNanos();
         if (measured) {
             engine.metrics.recordConnectRtt(b.id(), now - connectStartNanos);
         }
         engine.metrics.recordConnection(b.id());
-        phase = Phase.RELAYING;
         connectedAtNanos = now;
         lastActivityNanos = loop.now();
         up.src = client;
         up.dst = backend;
         down.src = backend;
         down.dst = client;
-        if (backendKey == null) {
-            backendKey = backend.register(loop.selector, 0, this);
-            backendOps = 0;
-        }
-        clientKey = client.register(loop.selector, 0, this);
-        clientOps = 0;
         updateInterest();
-        scheduleIdle();
+        scheduleRelayTimer();
     }
 
-    private void scheduleIdle() {
-        Duration idle = engine.config.idleTimeout();
-        if (!idle.isZero()) {
-            loop.timers.schedule(this, lastActivityNanos + idle.toNanos());
+    /** While relaying the timer serves the breaker verdict (while undecided) and the idle timeout. */
+    private void scheduleRelayTimer() {
+        long idle = engine.config.idleTimeout().toNanos();
+        boolean idleOn = idle > 0;
+        if (gateHeld) {
+            long deadline = verdictDeadlineNanos;
+            if (idleOn && lastActivityNanos + idle - deadline < 0) {
+                deadline = lastActivityNanos + idle;
+            }
+            loop.timers.schedule(this, deadline);
+        } else if (idleOn) {
+            loop.timers.schedule(this, lastActivityNanos + idle);
+        } else {
+            loop.timers.cancel(this);
         }
     }
+
+    // ------------------------------------------------------------------ timers
 
     @Override
     void expire(long now) {
@@ -246,16 +298,26 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             connectFailed(new IOException("connect timed out after " + engine.config.connectTimeout().toMillis() + " ms"));
             connectNext();
         } else if (phase == Phase.RELAYING) {
+            if (gateHeld && now - verdictDeadlineNanos >= 0) {
+                settleGate(true); // stood without failing: the backend is up
+            }
             long idle = engine.config.idleTimeout().toNanos();
-            if (now - lastActivityNanos >= idle) {
+            if (idle > 0 && now - lastActivityNanos >= idle) {
                 log.debug("closing idle connection of client {}", clientAddress.getHostAddress());
                 engine.metrics.recordRejected("idle_timeout");
                 close();
             } else {
-                loop.timers.schedule(this, lastActivityNanos + idle);
+                scheduleRelayTimer();
             }
         }
     }
+
+    @Override
+    void expireFailed(Throwable cause) {
+        onFailure(cause);
+    }
+
+    // ------------------------------------------------------------------ relay
 
     @Override
     public void onReady(SelectionKey key, int readyOps) {
@@ -290,13 +352,9 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             int n;
             try {
                 n = d.src.read(b);
-                if (n > 0) {
-                    b.flip();
-                    d.dst.write(b);
-                }
             } catch (IOException e) {
                 pool.release(b);
-                abort(d.isUp ? "client read/backend write" : "backend read/client write", e);
+                abort(d.isUp ? "client read" : "backend read", e, !d.isUp);
                 return;
             }
             if (n < 0) {
@@ -309,12 +367,20 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 pool.release(b);
                 return;
             }
-            lastActivityNanos = loop.now();
-            d.count(n);
             if (!d.isUp && !backendAnswered) {
                 backendAnswered = true;
-                releaseGate(true);
+                settleGate(true);
             }
+            b.flip();
+            try {
+                d.dst.write(b);
+            } catch (IOException e) {
+                pool.release(b);
+                abort(d.isUp ? "backend write" : "client write", e, d.isUp);
+                return;
+            }
+            lastActivityNanos = loop.now();
+            d.count(n);
             if (b.hasRemaining()) {
                 d.pending = b;
                 return;
@@ -333,22 +399,20 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         try {
             d.dst.write(d.pending);
         } catch (IOException e) {
-            abort("write", e);
+            abort(d.isUp ? "backend write" : "client write", e, d.isUp);
             return;
         }
         lastActivityNanos = loop.now();
         if (!d.pending.hasRemaining()) {
             loop.buffers.release(d.pending);
             d.pending = null;
-            if (d.eof) {
-                endIfFlushed(d);
-            }
+            endIfFlushed(d);
         }
     }
 
     /** Passes end-of-stream on once everything read before it was written. */
     private void endIfFlushed(Direction d) {
-        if (d.pending != null || d.ended) {
+        if (!d.eof || d.pending != null || d.ended) {
             return;
         }
         d.ended = true;
@@ -359,10 +423,8 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         }
         try {
             d.dst.shutdownOutput();
-        } catch (ClosedChannelException e) {
-            // the peer side is already closed; the pair closes below
         } catch (IOException e) {
-            abort("shutdown", e);
+            abort(d.isUp ? "backend shutdown" : "client shutdown", e, d.isUp);
         }
     }
 
@@ -379,25 +441,44 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         }
     }
 
-    private void abort(String where, IOException e) {
+    // ------------------------------------------------------------------ failure and close
+
+    /**
+     * Ends the pair after an I/O error.
+     *
+     * @param backendSide the error happened on the backend socket: before the backend's first byte
+     *                    it counts against the backend (unless the socket was a warm spare)
+     */
+    private void abort(String where, IOException e, boolean backendSide) {
         if (log.isDebugEnabled()) {
             log.debug("connection of client {} to {} ended by error ({}): {}", clientAddress.getHostAddress(),
                     route == null ? "-" : route.backend().id(), where, e.toString());
         }
-        if (route != null && !backendAnswered) {
-            engine.metrics.recordError(route.backend().id());
-            releaseGate(false);
+        if (backendSide && route != null && !backendAnswered) {
+            if (warm) {
+                releaseGate(); // a stale spare says little about the backend now
+            } else {
+                engine.metrics.recordError(route.backend().id());
+                if (gateHeld) {
+                    settleGate(false);
+                } else {
+                    engine.hooks.gate().onFailure(route.backend()); // failed after the verdict window
+                }
+            }
         }
         close();
     }
 
     @Override
     public void onFailure(Throwable cause) {
-        log.error("connection of client {} failed unexpectedly", clientAddress.getHostAddress(), cause);
+        if (loop.mayWarn()) {
+            log.error("connection of client {} failed unexpectedly", clientAddress.getHostAddress(), cause);
+        }
         close();
     }
 
-    private void releaseGate(boolean success) {
+    /** Settles the breaker permission of this attempt with a verdict. */
+    private void settleGate(boolean success) {
         if (!gateHeld) {
             return;
         }
@@ -407,6 +488,14 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             engine.hooks.gate().onSuccess(b);
         } else {
             engine.hooks.gate().onFailure(b);
+        }
+    }
+
+    /** Gives the breaker permission of this attempt back without a verdict. */
+    private void releaseGate() {
+        if (gateHeld) {
+            gateHeld = false;
+            engine.hooks.gate().release(route.backend());
         }
     }
 
@@ -422,7 +511,6 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         boolean wasRelaying = phase == Phase.RELAYING;
         phase = Phase.CLOSED;
         Route r = route;
-        route = null;
         try {
             loop.timers.cancel(this);
             loop.remove(this);
@@ -437,15 +525,17 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             engine.connectionClosed();
         }
         if (r != null) {
-            String id = r.backend().id();
             if (wasRelaying) {
+                settleGate(true); // a clean end before the verdict window: a success
+            } else {
+                releaseGate(); // closed while connecting: says nothing about the backend
+            }
+            route = null;
+            if (wasRelaying) {
+                String id = r.backend().id();
                 up.report(engine, id);
                 down.report(engine, id);
                 engine.metrics.recordDisconnection(id, Duration.ofNanos(System.nanoTime() - connectedAtNanos));
-                if (gateHeld) {
-                    gateHeld = false;
-                    engine.hooks.gate().onSuccess(r.backend()); // established and never failed: a success
-                }
             }
         }
     }
@@ -459,7 +549,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         }
     }
 
-    private static void closeQuietly(SocketChannel ch) {
+    static void closeQuietly(SocketChannel ch) {
         try {
             ch.close();
         } catch (IOException e) {
@@ -490,7 +580,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
 
         void count(int n) {
             unreported += n;
-            if (unreported >= METRICS_FLUSH_BYTES && route != null) {
+            if (unreported >= METRICS_FLUSH_BYTES) {
                 report(engine, route.backend().id());
             }
         }

@@ -35,7 +35,8 @@ public final class ProxyEngine {
     final EngineHooks hooks;
 
     private final AtomicInteger active = new AtomicInteger();
-    private final List<EventLoop> loops = new ArrayList<>();
+    /** Published whole once start() has built it; read by stats from any thread. */
+    private volatile List<EventLoop> loops = List.of();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private volatile InetSocketAddress localAddress;
     private boolean started;
@@ -54,10 +55,12 @@ public final class ProxyEngine {
             throw new IllegalStateException("engine already started");
         }
         started = true;
+        List<EventLoop> created = new ArrayList<>();
         try {
             for (int i = 0; i < config.eventLoops(); i++) {
-                loops.add(new EventLoop(i, config.bufferSize(), RETAINED_BUFFERS));
+                created.add(new EventLoop(i, config.bufferSize(), RETAINED_BUFFERS));
             }
+            loops = List.copyOf(created);
             boolean reusePort = config.reusePort() && reusePortSupported();
             if (reusePort && address.getPort() != 0) {
                 requireUnshared(address);
@@ -86,6 +89,7 @@ public final class ProxyEngine {
             log.debug("engine: {} event loops, {} listeners (SO_REUSEPORT {})", loops.size(), listenerCount,
                     reusePort ? "on" : "off");
         } catch (IOException | RuntimeException e) {
+            loops = List.copyOf(created);
             closeResources();
             throw e;
         }
@@ -152,30 +156,36 @@ public final class ProxyEngine {
         active.decrementAndGet();
     }
 
-    /** Closes the listeners and every connection, and stops the loops. Idempotent. */
+    /**
+     * Closes the listeners first (so no loop hands a new connection to a loop that has already
+     * stopped), then every connection, and stops the loops: the accepting loop 0 before the
+     * others. Idempotent.
+     */
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        for (EventLoop loop : loops) {
-            loop.stop();
-        }
-        for (EventLoop loop : loops) {
-            try {
-                loop.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        closeListeners();
+        List<EventLoop> all = loops;
+        try {
+            for (EventLoop loop : all) {
+                loop.stop();
+                loop.join(5_000); // in order: a handoff queued by loop 0 runs before its target stops
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        closeResources();
     }
 
     private void closeResources() {
         for (EventLoop loop : loops) {
             loop.closeSelectorIfNotStarted();
         }
+        closeListeners();
+    }
+
+    private void closeListeners() {
         for (ServerSocketChannel ssc : listeners) {
             try {
                 ssc.close();

@@ -50,7 +50,11 @@ final class TimerHeap {
         while (size > 0 && heap[0].deadline - now <= 0) {
             LoopTimer t = heap[0];
             removeAt(0);
-            t.expire(now);
+            try {
+                t.expire(now);
+            } catch (Throwable e) {
+                t.expireFailed(e);
+            }
         }
     }
 

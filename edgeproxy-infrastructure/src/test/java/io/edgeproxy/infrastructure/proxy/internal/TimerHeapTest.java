@@ -21,6 +21,11 @@ class TimerHeapTest {
         void expire(long now) {
             fired.add(deadline);
         }
+
+        @Override
+        void expireFailed(Throwable cause) {
+            throw new AssertionError("expire failed", cause);
+        }
     }
 
     @Test
