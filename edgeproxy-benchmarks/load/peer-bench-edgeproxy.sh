@@ -10,6 +10,7 @@
 #          edgeproxy-benchmarks/load/peer-bench-edgeproxy.sh [peer systems, default: haproxy-t2 nginx-w2]
 #
 #   MODE=off  no resilience component (the default)
+#   MODE=pool only the warm pool on the HTTP proxy (what skipping the backend connect saves)
 #   MODE=on   rate limiter (limits far above the load), circuit breaker, TCP health checks and the
 #             warm pool on the HTTP proxy; the iperf3 proxy stays plain (an iperf3 server serves one
 #             test at a time, so probes and idle spares would disturb it)
@@ -28,7 +29,7 @@ IPERF_PORT=19501
 
 [[ -f $JAR ]] || { echo "peer-bench-edgeproxy: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -x $HARNESS ]] || { echo "peer-bench-edgeproxy: harness not found at $HARNESS (set PEER_BENCH)" >&2; exit 1; }
-[[ $MODE == on || $MODE == off ]] || { echo "peer-bench-edgeproxy: MODE must be on or off, but was '$MODE'" >&2; exit 1; }
+[[ $MODE == on || $MODE == off || $MODE == pool ]] || { echo "peer-bench-edgeproxy: MODE must be off, on or pool, but was '$MODE'" >&2; exit 1; }
 [[ $# -gt 0 ]] || set -- haproxy-t2 nginx-w2
 
 WORK=$(mktemp -d /tmp/edgeproxy-bench.XXXXXX)
@@ -79,6 +80,8 @@ if [[ $MODE == on ]]; then
   RESILIENCE=(EDGEPROXY_RATE_LIMIT_ENABLED=true EDGEPROXY_RATE_LIMIT_MAX_REQUESTS=1000000
               EDGEPROXY_RATE_LIMIT_BURST=1000000 EDGEPROXY_CIRCUIT_BREAKER_ENABLED=true
               EDGEPROXY_HEALTH_CHECK_ENABLED=true EDGEPROXY_POOL_ENABLED=true)
+elif [[ $MODE == pool ]]; then
+  RESILIENCE=(EDGEPROXY_POOL_ENABLED=true)
 fi
 start_proxy "$HTTP_PORT" "$WORK/http.toml" "$WORK/http.log" "${RESILIENCE[@]}"
 start_proxy "$IPERF_PORT" "$WORK/iperf.toml" "$WORK/iperf.log"
