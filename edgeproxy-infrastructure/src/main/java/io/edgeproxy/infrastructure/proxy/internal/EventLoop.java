@@ -6,6 +6,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,15 @@ final class EventLoop implements Runnable {
 
     /** Head of the intrusive list of this loop's open connections. */
     private ProxyConnection head;
+
+    /**
+     * Channels whose keys were cancelled since the last select, and those the coming select
+     * deregisters. Closing a channel that is still registered costs the JDK two more system calls
+     * (a SO_LINGER lookup and a shutdown) than closing it once its key is gone, so a connection's
+     * sockets are closed right after the next select instead (which does not block while any wait).
+     */
+    private ArrayList<SocketChannel> cancelled = new ArrayList<>();
+    private ArrayList<SocketChannel> deregistering = new ArrayList<>();
 
     EventLoop(int index, int bufferSize, int retainedBuffers) throws IOException {
         this.index = index;
@@ -103,7 +114,10 @@ final class EventLoop implements Runnable {
                 }
                 long wait = timers.nanosUntilNext(System.nanoTime());
                 nowStale = true;
-                if (!tasks.isEmpty() || wait == 0) {
+                ArrayList<SocketChannel> swap = deregistering;
+                deregistering = cancelled;
+                cancelled = swap;
+                if (!tasks.isEmpty() || wait == 0 || !deregistering.isEmpty()) {
                     selector.selectNow(this::dispatch);
                 } else if (wait < 0) {
                     selector.select(this::dispatch);
@@ -111,6 +125,7 @@ final class EventLoop implements Runnable {
                     selector.select(this::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999)));
                 }
                 nowStale = true;
+                closeAll(deregistering);
                 timers.runExpired(now());
             } catch (Throwable t) {
                 // Never let anything kill the loop: the connections it owns would be stranded.
@@ -140,6 +155,24 @@ final class EventLoop implements Runnable {
                 log.error("event loop {}: task failed", index, t);
             }
         }
+    }
+
+    /** Closes {@code ch} once this loop's selector has deregistered it (right after the next select). */
+    void closeSoon(SocketChannel ch) {
+        SelectionKey key = ch.keyFor(selector);
+        if (key == null) {
+            ProxyConnection.closeQuietly(ch);
+            return;
+        }
+        key.cancel();
+        cancelled.add(ch);
+    }
+
+    private static void closeAll(ArrayList<SocketChannel> channels) {
+        for (int i = 0, n = channels.size(); i < n; i++) {
+            ProxyConnection.closeQuietly(channels.get(i));
+        }
+        channels.clear();
     }
 
     void add(ProxyConnection c) {
@@ -181,6 +214,8 @@ final class EventLoop implements Runnable {
                 remove(c);
             }
         }
+        closeAll(deregistering);
+        closeAll(cancelled);
         for (SelectionKey key : selector.keys()) {
             try {
                 key.channel().close();

@@ -514,7 +514,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         try {
             loop.timers.cancel(this);
             loop.remove(this);
-            closeQuietly(client);
+            loop.closeSoon(client);
             closeBackend();
             up.releaseBuffer(loop.buffers);
             down.releaseBuffer(loop.buffers);
@@ -542,7 +542,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
 
     private void closeBackend() {
         if (backend != null) {
-            closeQuietly(backend);
+            loop.closeSoon(backend);
             backend = null;
             backendKey = null;
             backendOps = -1;
