@@ -359,11 +359,9 @@ public final class EdgeProxy implements AutoCloseable {
             return this;
         }
 
-        /** How long an unused client binding lives. Defaults to 600 seconds. */
+        /** How long an unused client binding lives. Defaults to 600 seconds, at most 365 days. */
         public Builder bindingTtl(Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("bindingTtl must be positive, but was " + value);
-            }
+            RoutingService.builder().bindingTtl(value); // the use case's own rule, checked now
             this.bindingTtl = value;
             return this;
         }
