@@ -107,6 +107,8 @@ public class WarmPoolBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() throws IOException {
+        // How many clients really got a warm spare: the figure above means little without it.
+        proxy.connectionPool().ifPresent(p -> System.out.println("pool: " + p.stats()));
         proxy.close();
         backend.close();
         handlers.shutdownNow();
