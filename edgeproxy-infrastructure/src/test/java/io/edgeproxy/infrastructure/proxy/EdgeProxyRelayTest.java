@@ -262,6 +262,37 @@ class EdgeProxyRelayTest {
     }
 
     @Test
+    @org.junit.jupiter.api.condition.EnabledIf("ipv6LoopbackAvailable")
+    void relaysOverIpv6BothWays() throws Exception {
+        java.net.ServerSocket server = new java.net.ServerSocket();
+        server.bind(new InetSocketAddress(java.net.InetAddress.getByName("::1"), 0));
+        threads.execute(() -> {
+            try (server; Socket s = server.accept()) {
+                Streams.echo(s);
+            } catch (Exception ignored) {
+                // the assertion below reports what went wrong
+            }
+        });
+        Backend v6 = Backend.builder("v6").app("test").region("sa").country("BR").address("::1")
+                .port(server.getLocalPort()).build();
+        EdgeProxy proxy = track(EdgeProxy.builder().listenAddress("[::1]:0").backends(List.of(v6)).build().start());
+
+        Streams.Digest[] d = echoRoundTrip(proxy, 6, 256 * 1024);
+
+        assertThat(proxy.localAddress().getAddress()).isInstanceOf(java.net.Inet6Address.class);
+        assertThat(d[1]).isEqualTo(d[0]);
+    }
+
+    static boolean ipv6LoopbackAvailable() {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new InetSocketAddress(java.net.InetAddress.getByName("::1"), 0));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
     void refusesToShareItsPortWithAnotherListener() throws Exception {
         TcpServer backend = track(new TcpServer(Streams::echo));
         EdgeProxy first = proxyTo(backend.port(), ProxyConfig.builder().eventLoops(2).build());
