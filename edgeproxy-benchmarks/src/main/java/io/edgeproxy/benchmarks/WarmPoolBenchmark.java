@@ -2,6 +2,7 @@ package io.edgeproxy.benchmarks;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
+import io.edgeproxy.infrastructure.memory.InMemoryMetricsStore;
 import io.edgeproxy.infrastructure.pool.PoolConfig;
 import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -109,6 +110,11 @@ public class WarmPoolBenchmark {
     public void stop() throws IOException {
         // How many clients really got a warm spare: the figure above means little without it.
         proxy.connectionPool().ifPresent(p -> System.out.println("pool: " + p.stats()));
+        // The step a spare skips, as the proxy measured it: connect() to finishConnect() per client.
+        InMemoryMetricsStore.BackendStats stats = ((InMemoryMetricsStore) proxy.metrics()).backend("b1");
+        System.out.printf("connections %d, connects measured %d, mean connect %.1f us%n", stats.connections(),
+                stats.connectRttCount(), stats.connectRttCount() == 0 ? 0.0
+                        : stats.connectRttNanosSum() / 1000.0 / stats.connectRttCount());
         proxy.close();
         backend.close();
         handlers.shutdownNow();
