@@ -201,7 +201,10 @@ public final class EdgeProxy implements AutoCloseable {
         }
     }
 
-    /** Control-plane housekeeping: expired bindings, full rate-limit buckets, breakers of removed backends. */
+    /**
+     * Control-plane housekeeping: expired bindings, full rate-limit buckets, and the load counters
+     * and breakers of backends that left the repository.
+     */
     private void collectGarbage() {
         try {
             int removed = routing.removeExpiredBindings();
@@ -209,8 +212,13 @@ public final class EdgeProxy implements AutoCloseable {
                 log.debug("bindings: removed {} expired", removed);
             }
             rateLimiter.cleanUp();
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (Backend b : backends.all()) {
+                ids.add(b.id());
+            }
+            routing.load().retainOnly(ids);
             if (circuitBreakers != CircuitBreakers.disabled()) {
-                circuitBreakers.retainOnly(backends.all().stream().map(Backend::id).toList());
+                circuitBreakers.retainOnly(ids);
             }
         } catch (RuntimeException e) {
             log.warn("housekeeping failed; next run in {}", bindingGcInterval, e);

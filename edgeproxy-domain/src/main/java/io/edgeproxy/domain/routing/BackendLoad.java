@@ -37,6 +37,35 @@ public final class BackendLoad implements ActiveConnections {
         }
     }
 
+    /**
+     * Forgets the counters of backends not in {@code keep} that have no active connection, so a
+     * registry whose backend ids churn (discovery, autoscaling) cannot grow this map without bound.
+     * A counter still in use is kept until its connections end.
+     *
+     * @return how many counters were removed
+     */
+    public int retainOnly(java.util.Set<String> keep) {
+        int removed = 0;
+        for (String id : counts.keySet()) {
+            if (!keep.contains(id)) {
+                boolean[] gone = new boolean[1];
+                counts.computeIfPresent(id, (k, c) -> {
+                    gone[0] = c.get() == 0;
+                    return gone[0] ? null : c;
+                });
+                if (gone[0]) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** @return how many backends have a counter */
+    public int size() {
+        return counts.size();
+    }
+
     /** Counts one connection of this backend as ended. */
     public void release(String backendId) {
         AtomicInteger c = counts.get(backendId);

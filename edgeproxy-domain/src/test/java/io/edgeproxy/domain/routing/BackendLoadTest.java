@@ -111,4 +111,26 @@ class BackendLoadTest {
         assertThat(successes.get()).isPositive();
         assertThat(load.active("a")).isZero();
     }
+
+    @Test
+    void retainOnlyForgetsIdleCountersOfRemovedBackendsAndKeepsBusyOnes() {
+        BackendLoad load = new BackendLoad();
+        Backend kept = backend("kept", 10);
+        Backend goneIdle = backend("gone-idle", 10);
+        Backend goneBusy = backend("gone-busy", 10);
+        load.tryAcquire(kept);
+        load.tryAcquire(goneIdle);
+        load.release("gone-idle");
+        load.tryAcquire(goneBusy);
+
+        int removed = load.retainOnly(java.util.Set.of("kept"));
+
+        assertThat(removed).isEqualTo(1);
+        assertThat(load.size()).isEqualTo(2);
+        assertThat(load.active("gone-busy")).isEqualTo(1); // its connection still counts until it ends
+        assertThat(load.active("kept")).isEqualTo(1);
+        load.release("gone-busy");
+        assertThat(load.retainOnly(java.util.Set.of("kept"))).isEqualTo(1);
+        assertThat(load.size()).isEqualTo(1);
+    }
 }

@@ -206,6 +206,30 @@ class EdgeProxyFailoverTest {
         assertThat(bindings.find(new ClientKey("127.0.0.1")).orElseThrow().backendId()).isEqualTo("b");
     }
 
+    @Test
+    void housekeepingRemovesExpiredBindingsAndCountersOfRemovedBackends() throws Exception {
+        TcpServer a = namedServer("a");
+        TcpServer b = namedServer("b");
+        InMemoryBackendRepository repo = new InMemoryBackendRepository(List.of(
+                EdgeProxyRelayTest.backend("a", a.port()), EdgeProxyRelayTest.backend("b", b.port())));
+        EdgeProxy proxy = track(EdgeProxy.builder().listenAddress("127.0.0.1:0").backendRepository(repo)
+                .bindingRepository(bindings).metrics(metrics)
+                .bindingTtl(Duration.ofMillis(100)).bindingGcInterval(Duration.ofMillis(50))
+                .build().start());
+
+        assertThat(firstLine(proxy)).isEqualTo("a");
+        assertThat(bindings.size()).isEqualTo(1);
+        repo.remove("a");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((bindings.size() > 0 || proxy.routing().load().size() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        // The binding expired and was collected; the idle counter of the removed backend is gone.
+        assertThat(bindings.size()).isZero();
+        assertThat(proxy.routing().load().size()).isZero();
+    }
+
     private static String readLine(Socket s) throws IOException {
         StringBuilder line = new StringBuilder();
         int c;
