@@ -82,6 +82,12 @@ class EdgeProxyResilienceTest {
             }
             int body = response.indexOf("\r\n\r\n");
             return body < 0 ? null : response.substring(body + 4);
+        } finally {
+            // The proxy ends the pair once our close reaches it; the next request must not see it active.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (proxy.activeConnections() != 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
         }
     }
 

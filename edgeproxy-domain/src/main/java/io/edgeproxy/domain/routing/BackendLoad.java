@@ -24,15 +24,19 @@ public final class BackendLoad implements ActiveConnections {
 
     /** @return true, counting one more connection, when the backend is below its hard limit */
     public boolean tryAcquire(Backend backend) {
-        AtomicInteger c = counts.computeIfAbsent(backend.id(), id -> new AtomicInteger());
         int limit = backend.hardLimit();
         for (;;) {
+            AtomicInteger c = counts.computeIfAbsent(backend.id(), id -> new AtomicInteger());
             int current = c.get();
             if (current >= limit) {
                 return false;
             }
             if (c.compareAndSet(current, current + 1)) {
-                return true;
+                if (counts.get(backend.id()) == c) {
+                    return true;
+                }
+                // retainOnly dropped this idle counter between the lookup and the CAS: undo, retry
+                c.decrementAndGet();
             }
         }
     }

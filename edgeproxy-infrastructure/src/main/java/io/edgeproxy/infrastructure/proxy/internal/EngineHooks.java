@@ -62,11 +62,7 @@ public record EngineHooks(ClientAdmission admission, BackendGate gate, WarmConne
         /** The attempt that {@link #tryAcquire} allowed succeeded. */
         void onSuccess(Backend backend);
 
-        /**
-         * The attempt that {@link #tryAcquire} allowed failed (refused, timed out, reset before the
-         * first byte); also called without a permit when an established connection fails after
-         * its verdict.
-         */
+        /** The attempt that {@link #tryAcquire} allowed failed (refused, timed out, reset before the first byte). */
         void onFailure(Backend backend);
 
         /** The attempt that {@link #tryAcquire} allowed ended without saying anything about the backend. */

@@ -117,7 +117,7 @@ final class EventLoop implements Runnable {
                 ArrayList<SocketChannel> swap = deregistering;
                 deregistering = cancelled;
                 cancelled = swap;
-                if (!tasks.isEmpty() || wait == 0 || !deregistering.isEmpty()) {
+                if (!tasks.isEmpty() || wait == 0 || !deregistering.isEmpty() || !cancelled.isEmpty()) {
                     selector.selectNow(this::dispatch);
                 } else if (wait < 0) {
                     selector.select(this::dispatch);

@@ -34,10 +34,11 @@ import java.util.Set;
  * out, and an error on the backend socket before the backend's first byte. Errors on the client
  * socket and our own (out of descriptors or ports) are never the backend's fault. The breaker's
  * permission is settled exactly once per attempt: failure when the connect fails or the backend
- * socket fails before its first byte; success at the backend's first byte, at a clean end, or
- * once the connection has stood for {@link EngineHooks.BackendGate#VERDICT_WINDOW} without
- * failing (so a half-open trial never waits on a silent protocol); released without a verdict
- * when the attempt ends for a reason that says nothing about the backend.
+ * socket fails before its first byte; success at the backend's first byte, when both directions
+ * end normally, or once the connection has stood for {@link EngineHooks.BackendGate#VERDICT_WINDOW}
+ * without failing (so a half-open trial never waits on a silent protocol); released without a
+ * verdict when the attempt ends for a reason that says nothing about the backend (a client
+ * error, an idle timeout, a shutdown, our own error). Without breakers there is nothing to settle.
  */
 final class ProxyConnection extends LoopTimer implements IoHandler {
 
@@ -73,6 +74,8 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
     private long lastActivityNanos;
     private long verdictDeadlineNanos;
     private boolean backendAnswered;
+    /** Both directions ended normally: the one close that counts as a breaker success. */
+    private boolean cleanEnd;
 
     /** Links in the owning loop's list of connections. */
     ProxyConnection prev;
@@ -125,7 +128,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 skip(b);
                 continue;
             }
-            gateHeld = true;
+            gateHeld = engine.hooks.gate() != EngineHooks.BackendGate.OPEN; // nothing to settle without breakers
             attempts++;
             SocketChannel spare = takeWarm(b);
             if (spare != null) {
@@ -367,9 +370,9 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 pool.release(b);
                 return;
             }
-            if (!d.isUp && !backendAnswered) {
+            boolean firstBackendByte = !d.isUp && !backendAnswered;
+            if (firstBackendByte) {
                 backendAnswered = true;
-                settleGate(true);
             }
             b.flip();
             try {
@@ -381,12 +384,16 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             }
             lastActivityNanos = loop.now();
             d.count(n);
-            if (b.hasRemaining()) {
+            boolean full = b.hasRemaining();
+            if (full) {
                 d.pending = b;
-                return;
+            } else {
+                pool.release(b);
             }
-            pool.release(b);
-            if (n < b.capacity()) {
+            if (firstBackendByte) {
+                settleGate(true); // after the buffer is stored or given back: a throwing hook leaks nothing
+            }
+            if (full || n < b.capacity()) {
                 return;
             }
         }
@@ -418,6 +425,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         d.ended = true;
         Direction other = d == up ? down : up;
         if (other.ended) {
+            cleanEnd = true;
             close(); // both ways done: close() sends the FIN, a shutdown first would be one more syscall
             return;
         }
@@ -459,11 +467,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 releaseGate(); // a stale spare says little about the backend now
             } else {
                 engine.metrics.recordError(route.backend().id());
-                if (gateHeld) {
-                    settleGate(false);
-                } else {
-                    engine.hooks.gate().onFailure(route.backend()); // failed after the verdict window
-                }
+                settleGate(false); // no-op once the verdict was given: one verdict per attempt
             }
         }
         close();
@@ -525,10 +529,10 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             engine.connectionClosed();
         }
         if (r != null) {
-            if (wasRelaying) {
-                settleGate(true); // a clean end before the verdict window: a success
+            if (cleanEnd) {
+                settleGate(true); // both ways ended normally before the verdict window: a success
             } else {
-                releaseGate(); // closed while connecting: says nothing about the backend
+                releaseGate(); // client error, idle timeout, shutdown, closed while connecting: no verdict
             }
             route = null;
             if (wasRelaying) {

@@ -51,8 +51,8 @@ public final class ProxyEngine {
 
     /** Binds the listeners and starts the loops. */
     public synchronized void start(InetSocketAddress address) throws IOException {
-        if (started) {
-            throw new IllegalStateException("engine already started");
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "engine closed; build a new proxy" : "engine already started");
         }
         started = true;
         List<EventLoop> created = new ArrayList<>();
