@@ -92,6 +92,8 @@ class HealthCheckerTest {
         server.status.set(200);
         Eventually.await(WAIT, "marked up again", checker::isHealthy, checker::status);
         assertThat(checker.status().consecutiveSuccesses()).isGreaterThanOrEqualTo(2);
+        // Listeners run after the new status is published: wait for the second announcement itself.
+        Eventually.await(WAIT, "both changes announced", () -> changes.size() >= 2, checker::status);
         assertThat(changes).containsExactly("sa-1 DOWN", "sa-1 UP");
         assertThat(server.paths).allMatch(p -> p.equals("GET /health"));
         assertThat(server.connections).allMatch(c -> c.equalsIgnoreCase("close"));

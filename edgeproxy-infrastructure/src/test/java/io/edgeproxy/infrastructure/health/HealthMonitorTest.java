@@ -58,6 +58,8 @@ class HealthMonitorTest {
         assertThat(monitor.isAvailable(down)).isFalse();
         BackendAvailability both = monitor.and(BackendAvailability.always());
         assertThat(both.isAvailable(down)).isFalse();
+        // Listeners run after the new status is published: wait for the announcement itself.
+        Eventually.await(WAIT, "the change is announced", () -> !changes.isEmpty(), monitor::statuses);
         assertThat(changes).containsExactly("down false");
         assertThat(monitor.statuses()).containsOnlyKeys("down", "up");
     }
