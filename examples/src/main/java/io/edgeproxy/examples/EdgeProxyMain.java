@@ -182,7 +182,8 @@ public final class EdgeProxyMain {
                     + "Or try the self-contained demo: ./edge-proxy --demo (see --help)");
         }
         Path file = settings.configPath().get();
-        List<Backend> backends = ConfigFile.load(file).backends();
+        ConfigFile config = ConfigFile.load(file);
+        List<Backend> backends = config.backends();
         if (backends.isEmpty()) {
             return fail(err, EXIT_CONFIG, file + " (" + EdgeProxySettings.CONFIG_PATH + ") defines no backends;"
                     + " add one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND);
@@ -192,7 +193,9 @@ public final class EdgeProxyMain {
                         + b.port() + (b.healthy() ? "" : " (unhealthy)")).collect(Collectors.joining(", ")));
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: resilience: {}", settings.resilience().describe());
         checkListenAddressFree(settings.listenAddress());
-        EdgeProxy proxy = settings.applyTo(EdgeProxy.builder()).backends(backends).build();
+        EdgeProxy.Builder builder = settings.applyTo(EdgeProxy.builder()).backends(backends);
+        config.geoResolver().ifPresent(builder::geoResolver);
+        EdgeProxy proxy = builder.build();
         try {
             proxy.start();
         } catch (UncheckedIOException e) {

@@ -184,6 +184,32 @@ class EdgeProxyMainTest {
     }
 
     @Test
+    void geoTablesOfTheFileRouteClientsToTheirRegion() throws Exception {
+        try (EchoServer sa = new EchoServer(); EchoServer eu = new EchoServer()) {
+            Path file = toml("geo.toml", String.join("\n",
+                    "[[backends]]", "id = 'sa-1'", "app = 'api'", "region = 'sa'", "country = 'BR'",
+                    "wg_ip = '127.0.0.1'", "port = " + sa.port(),
+                    "[[backends]]", "id = 'eu-1'", "app = 'api'", "region = 'eu'", "country = 'DE'",
+                    "wg_ip = '127.0.0.1'", "port = " + eu.port(),
+                    "[[geo]]", "cidr = '127.0.0.2/32'", "country = 'DE'"));
+            try (Launch launch = EdgeProxyMain.start(new String[0],
+                    env("EDGEPROXY_CONFIG_PATH", file.toString(), "EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0"), out, err)) {
+                assertThat(launch.isRunning()).as(err()).isTrue();
+                try (Socket s = new Socket()) {
+                    s.bind(new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+                    s.connect(launch.proxy().localAddress(), 5_000);
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write('x');
+                    assertThat(s.getInputStream().read()).isEqualTo('x');
+                }
+                // A client in DE goes to the eu backend although this proxy's region is sa.
+                assertThat(eu.connections()).isEqualTo(1);
+                assertThat(sa.connections()).isZero();
+            }
+        }
+    }
+
+    @Test
     void twoStandaloneProxiesRunSideBySideEachWithItsOwnFile() throws Exception {
         // The bench harness runs one process per target; here two launches in one JVM, same idea.
         try (EchoServer a = new EchoServer(); EchoServer b = new EchoServer()) {

@@ -1,17 +1,22 @@
 package io.edgeproxy.infrastructure.config;
 
 import io.edgeproxy.domain.Backend;
+import io.edgeproxy.domain.port.GeoResolver;
 import io.edgeproxy.infrastructure.config.internal.BackendsSection;
+import io.edgeproxy.infrastructure.config.internal.GeoSection;
 import io.edgeproxy.infrastructure.config.internal.TomlParser;
 import io.edgeproxy.infrastructure.config.internal.TomlTable;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The edgeproxy config file ({@code EDGEPROXY_CONFIG_PATH}), in TOML: today its backends, one
- * {@code [[backends]]} table each, with the keys of the PostgreSQL {@code backends} table.
+ * The edgeproxy config file ({@code EDGEPROXY_CONFIG_PATH}), in TOML: its backends, one
+ * {@code [[backends]]} table each, with the keys of the PostgreSQL {@code backends} table, and
+ * optionally where clients are, one {@code [[geo]]} table ({@code cidr}, {@code country}) per
+ * address block.
  * Immutable; the whole file is parsed and validated before anything is returned, so a broken file
  * never yields half a configuration.
  *
@@ -38,14 +43,16 @@ import java.util.Objects;
 public final class ConfigFile {
 
     /** The top-level sections this version understands. */
-    public static final List<String> SECTIONS = List.of(BackendsSection.NAME);
+    public static final List<String> SECTIONS = List.of(BackendsSection.NAME, GeoSection.NAME);
 
     private final String source;
     private final List<Backend> backends;
+    private final Optional<GeoResolver> geoResolver;
 
-    private ConfigFile(String source, List<Backend> backends) {
+    private ConfigFile(String source, List<Backend> backends, Optional<GeoResolver> geoResolver) {
         this.source = source;
         this.backends = backends;
+        this.geoResolver = geoResolver;
     }
 
     /**
@@ -75,10 +82,10 @@ public final class ConfigFile {
                 String what = value instanceof TomlTable || value instanceof List<?> l && !l.isEmpty()
                         && l.get(0) instanceof TomlTable ? "section" : "top-level key";
                 throw root.error(key, "unknown " + what + " \"" + key + "\"; known sections: "
-                        + String.join(", ", SECTIONS) + " (one [[backends]] table per backend)");
+                        + String.join(", ", SECTIONS) + " (one [[backends]] table per backend, one [[geo]] table per address block)");
             }
         }
-        return new ConfigFile(root.source(), BackendsSection.read(root));
+        return new ConfigFile(root.source(), BackendsSection.read(root), GeoSection.read(root));
     }
 
     /** @return where the configuration was read from (the file name) */
@@ -89,6 +96,14 @@ public final class ConfigFile {
     /** @return the backends in file order; empty when the file defines none */
     public List<Backend> backends() {
         return backends;
+    }
+
+    /**
+     * @return where clients are, from the {@code [[geo]]} tables ({@code cidr} and {@code country}
+     *         each; longest prefix wins); empty when the file has none
+     */
+    public Optional<GeoResolver> geoResolver() {
+        return geoResolver;
     }
 
     @Override

@@ -203,10 +203,38 @@ class ConfigFileTest {
 
     @Test
     void unknownSectionsAreRefused() {
-        assertError("backends.toml:1: unknown section \"backend\"; known sections: backends (one [[backends]] table"
-                + " per backend)", "[[backend]]", "id = 'x'");
-        assertError("backends.toml:1: unknown top-level key \"region\"; known sections: backends (one [[backends]]"
-                + " table per backend)", "region = 'sa'");
+        assertError("backends.toml:1: unknown section \"backend\"; known sections: backends, geo (one [[backends]]"
+                + " table per backend, one [[geo]] table per address block)", "[[backend]]", "id = 'x'");
+        assertError("backends.toml:1: unknown top-level key \"region\"; known sections: backends, geo (one"
+                + " [[backends]] table per backend, one [[geo]] table per address block)", "region = 'sa'");
+    }
+
+    @Test
+    void geoTablesMapClientBlocksToCountriesLongestPrefixFirst() throws Exception {
+        ConfigFile file = ConfigFile.parse("edgeproxy.toml", String.join("\n",
+                "[[geo]]", "cidr = '10.0.0.0/8'", "country = 'br'",
+                "[[geo]]", "cidr = '10.9.0.0/16'", "country = 'DE'"));
+
+        var geo = file.geoResolver().orElseThrow();
+        assertThat(geo.resolve(java.net.InetAddress.getByName("10.1.2.3")))
+                .contains(io.edgeproxy.domain.GeoInfo.of("BR", "sa"));
+        assertThat(geo.resolve(java.net.InetAddress.getByName("10.9.2.3")))
+                .contains(io.edgeproxy.domain.GeoInfo.of("DE", "eu"));
+        assertThat(geo.resolve(java.net.InetAddress.getByName("192.0.2.1"))).isEmpty();
+        assertThat(ConfigFile.parse("edgeproxy.toml", SA_1).geoResolver()).isEmpty();
+    }
+
+    @Test
+    void badGeoTablesNameTheTableAndTheKey() {
+        assertError("backends.toml:2: [[geo]] #1: CIDR 10.0.0.1/8 has host bits set (bits beyond the prefix must be zero);"
+                        + " did you mean 10.0.0.0/8?",
+                "[[geo]]", "cidr = '10.0.0.1/8'", "country = 'BR'");
+        assertError("backends.toml:3: [[geo]] #1: country \"ZZ\" is not an ISO 3166-1 alpha-2 code with a region"
+                + " (see docs/geo-routing.md)", "[[geo]]", "cidr = '10.0.0.0/8'", "country = 'ZZ'");
+        assertThatThrownBy(() -> backends("[[geo]]", "cidr = '10.0.0.0/8'"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("country");
+        assertThatThrownBy(() -> backends("[[geo]]", "cidr = '10.0.0.0/8'", "country = 'BR'", "region = 'eu'"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("region");
     }
 
     @Test
