@@ -1,18 +1,20 @@
 package io.edgeproxy.benchmarks;
 
 import io.edgeproxy.domain.Backend;
-import io.edgeproxy.domain.Binding;
+
 import io.edgeproxy.domain.ClientKey;
 import io.edgeproxy.domain.GeoInfo;
 import io.edgeproxy.domain.RegionCode;
-import io.edgeproxy.domain.port.BackendRepository;
-import io.edgeproxy.domain.port.BindingRepository;
+
+
 import io.edgeproxy.domain.port.GeoResolver;
 import io.edgeproxy.domain.port.RoutingContext;
 import io.edgeproxy.domain.routing.BackendLoad;
 import io.edgeproxy.domain.routing.GeoScoreLoadBalancer;
 import io.edgeproxy.domain.routing.Route;
 import io.edgeproxy.domain.routing.RoutingService;
+import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
+import io.edgeproxy.infrastructure.memory.InMemoryBindingRepository;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +39,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+
+
 
 /**
  * The cost of placing one new client: {@link GeoScoreLoadBalancer#choose} alone, and the whole
@@ -82,7 +84,7 @@ public class LoadBalancerBenchmark {
     private RoutingContext[] contexts;
     private InetAddress[] clients;
     private RoutingService routing;
-    private SimpleBindings bindings;
+    private InMemoryBindingRepository bindings;
     private int next;
 
     @Setup(Level.Trial)
@@ -122,10 +124,10 @@ public class LoadBalancerBenchmark {
             contexts[i] = new RoutingContext(ClientKey.of(clients[i]), geo, RegionCode.SA, load);
         }
 
-        bindings = new SimpleBindings();
+        bindings = new InMemoryBindingRepository();
         GeoResolver geoResolver = geoByClient::get;
         routing = RoutingService.builder()
-                .backends(new SnapshotBackends(candidates))
+                .backends(new InMemoryBackendRepository(candidates))
                 .bindings(bindings)
                 .geoResolver(geoResolver)
                 .localRegion(RegionCode.SA)
@@ -144,70 +146,5 @@ public class LoadBalancerBenchmark {
         route.release();
         bindings.remove(route.client());
         return route;
-    }
-
-    /** Backends as an adapter keeps them: an immutable snapshot, the healthy ones precomputed. */
-    static final class SnapshotBackends implements BackendRepository {
-        private final List<Backend> all;
-        private final List<Backend> healthy;
-        private final Map<String, Backend> byId;
-
-        SnapshotBackends(List<Backend> backends) {
-            this.all = List.copyOf(backends);
-            this.healthy = all.stream().filter(Backend::healthy).toList();
-            this.byId = all.stream().collect(Collectors.toUnmodifiableMap(Backend::id, Function.identity()));
-        }
-
-        @Override
-        public List<Backend> all() {
-            return all;
-        }
-
-        @Override
-        public List<Backend> healthy() {
-            return healthy;
-        }
-
-        @Override
-        public Optional<Backend> byId(String id) {
-            return Optional.ofNullable(byId.get(id));
-        }
-
-        @Override
-        public long version() {
-            return 1;
-        }
-    }
-
-    /** Bindings in a {@link ConcurrentHashMap}, as the in-memory adapter holds them. */
-    static final class SimpleBindings implements BindingRepository {
-        private final ConcurrentHashMap<ClientKey, Binding> map = new ConcurrentHashMap<>();
-
-        @Override
-        public Optional<Binding> find(ClientKey client) {
-            return Optional.ofNullable(map.get(client));
-        }
-
-        @Override
-        public void save(Binding binding) {
-            map.put(binding.client(), binding);
-        }
-
-        @Override
-        public void remove(ClientKey client) {
-            map.remove(client);
-        }
-
-        @Override
-        public int removeExpired(long nowNanos, Duration ttl) {
-            int[] removed = {0};
-            map.values().removeIf(b -> b.isExpired(nowNanos, ttl) && ++removed[0] > 0);
-            return removed[0];
-        }
-
-        @Override
-        public int size() {
-            return map.size();
-        }
     }
 }
