@@ -3,7 +3,7 @@ package io.edgeproxy.infrastructure.health;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.BackendAvailability;
 import io.edgeproxy.infrastructure.testing.Eventually;
-import io.edgeproxy.infrastructure.testing.MutableBackendRepository;
+import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static io.edgeproxy.infrastructure.testing.MutableBackendRepository.local;
+import static io.edgeproxy.infrastructure.testing.TestBackends.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class HealthMonitorTest {
@@ -44,7 +44,7 @@ class HealthMonitorTest {
     void probesEveryBackendOfTheRepositoryAndVetoesTheDeadOnes() {
         Backend up = local("up", live.getLocalPort());
         Backend down = local("down", closedPort);
-        MutableBackendRepository repo = new MutableBackendRepository(up, down);
+        InMemoryBackendRepository repo = new InMemoryBackendRepository(java.util.List.of(up, down));
         List<String> changes = new CopyOnWriteArrayList<>();
         monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp()))
                 .onChange((id, s) -> changes.add(id + " " + s.healthy()));
@@ -66,11 +66,11 @@ class HealthMonitorTest {
 
     @Test
     void picksUpAddedAndRemovedBackendsWithinAnInterval() {
-        MutableBackendRepository repo = new MutableBackendRepository(local("up", live.getLocalPort()));
+        InMemoryBackendRepository repo = new InMemoryBackendRepository(java.util.List.of(local("up", live.getLocalPort())));
         monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp())).start();
         Eventually.await(WAIT, "up is checked", () -> monitor.status("up").isPresent());
 
-        repo.add(local("late", closedPort));
+        repo.upsert(local("late", closedPort));
         Eventually.await(WAIT, "the added backend is probed and marked down", () -> !monitor.isHealthy("late"),
                 monitor::statuses);
 
@@ -83,12 +83,12 @@ class HealthMonitorTest {
 
     @Test
     void aBackendThatMovedGetsAFreshChecker() {
-        MutableBackendRepository repo = new MutableBackendRepository(local("b", closedPort));
+        InMemoryBackendRepository repo = new InMemoryBackendRepository(java.util.List.of(local("b", closedPort)));
         monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp())).start();
         Eventually.await(WAIT, "b is marked down", () -> !monitor.isHealthy("b"), monitor::statuses);
 
         repo.remove("b");
-        repo.add(local("b", live.getLocalPort()));
+        repo.upsert(local("b", live.getLocalPort()));
         Eventually.await(WAIT, "b at its new address passes",
                 () -> monitor.status("b").map(s -> s.healthy() && s.consecutiveSuccesses() >= 1).orElse(false),
                 monitor::statuses);
@@ -96,8 +96,8 @@ class HealthMonitorTest {
 
     @Test
     void stopEndsEveryCheckerAndTheProbeThread() {
-        MutableBackendRepository repo = new MutableBackendRepository(local("up", live.getLocalPort()),
-                local("down", closedPort));
+        InMemoryBackendRepository repo = new InMemoryBackendRepository(java.util.List.of(local("up", live.getLocalPort()),
+                local("down", closedPort)));
         monitor = new HealthMonitor(repo, HealthCheckerTest.fast(HealthCheckType.tcp())).start();
         Eventually.await(WAIT, "both probed", () -> monitor.statuses().size() == 2
                 && monitor.statuses().values().stream().allMatch(s -> s.probes() >= 1), monitor::statuses);

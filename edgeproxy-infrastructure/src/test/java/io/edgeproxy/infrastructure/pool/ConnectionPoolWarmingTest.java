@@ -2,7 +2,7 @@ package io.edgeproxy.infrastructure.pool;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.testing.Eventually;
-import io.edgeproxy.infrastructure.testing.MutableBackendRepository;
+import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-import static io.edgeproxy.infrastructure.testing.MutableBackendRepository.local;
+import static io.edgeproxy.infrastructure.testing.TestBackends.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,7 +44,7 @@ class ConnectionPoolWarmingTest {
     @Test
     void keepsSparesConnectedAndHandsOutUnregisteredNonBlockingChannels() throws IOException {
         Backend b = local("sa-1", server.server.getLocalPort());
-        pool.startWarming(new MutableBackendRepository(b));
+        pool.startWarming(new InMemoryBackendRepository(java.util.List.of(b)));
         Eventually.await(WAIT, "two spares", () -> pool.stats("sa-1").idle() == 2, () -> pool.stats("sa-1"));
 
         SocketChannel ch = pool.takeWarm("sa-1");
@@ -71,7 +71,7 @@ class ConnectionPoolWarmingTest {
 
     @Test
     void sparesTheBackendClosedAreNeverHandedOut() throws IOException {
-        pool.startWarming(new MutableBackendRepository(local("sa-1", server.server.getLocalPort())));
+        pool.startWarming(new InMemoryBackendRepository(java.util.List.of(local("sa-1", server.server.getLocalPort()))));
         Eventually.await(WAIT, "two spares", () -> pool.stats("sa-1").idle() == 2);
         Eventually.await(WAIT, "the server accepted both", () -> server.open.get() == 2);
         server.closeAllConnections();
@@ -92,7 +92,7 @@ class ConnectionPoolWarmingTest {
         Backend up = local("up", server.server.getLocalPort());
         Backend flagged = local("flagged", server.server.getLocalPort()).withHealthy(false);
         Backend vetoed = local("vetoed", server.server.getLocalPort());
-        pool.startWarming(new MutableBackendRepository(up, flagged, vetoed), b -> !b.id().equals("vetoed"));
+        pool.startWarming(new InMemoryBackendRepository(java.util.List.of(up, flagged, vetoed)), b -> !b.id().equals("vetoed"));
         Eventually.await(WAIT, "up is warm", () -> pool.stats("up").idle() == 2);
         assertThat(pool.stats("flagged").created()).isZero();
         assertThat(pool.stats("vetoed").created()).isZero();
@@ -100,8 +100,8 @@ class ConnectionPoolWarmingTest {
 
     @Test
     void aBackendThatLeavesTheRepositoryLosesItsSpares() {
-        MutableBackendRepository repo = new MutableBackendRepository(local("sa-1", server.server.getLocalPort()),
-                local("sa-2", server.server.getLocalPort()));
+        InMemoryBackendRepository repo = new InMemoryBackendRepository(java.util.List.of(local("sa-1", server.server.getLocalPort()),
+                local("sa-2", server.server.getLocalPort())));
         pool.startWarming(repo);
         Eventually.await(WAIT, "both warm", () -> pool.stats().idle() == 4);
         repo.remove("sa-2");
@@ -116,8 +116,8 @@ class ConnectionPoolWarmingTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             deadPort = s.getLocalPort();
         }
-        pool.startWarming(new MutableBackendRepository(local("dead", deadPort),
-                local("up", server.server.getLocalPort())));
+        pool.startWarming(new InMemoryBackendRepository(java.util.List.of(local("dead", deadPort),
+                local("up", server.server.getLocalPort()))));
         Eventually.await(WAIT, "up is warm", () -> pool.stats("up").idle() == 2);
         assertThat(pool.stats("dead").idle()).isZero();
         assertThat(pool.takeWarm("dead")).isNull();
@@ -125,14 +125,14 @@ class ConnectionPoolWarmingTest {
 
     @Test
     void warmingStartsOnce() {
-        pool.startWarming(new MutableBackendRepository());
-        assertThatThrownBy(() -> pool.startWarming(new MutableBackendRepository()))
+        pool.startWarming(new InMemoryBackendRepository());
+        assertThatThrownBy(() -> pool.startWarming(new InMemoryBackendRepository()))
                 .isInstanceOf(IllegalStateException.class).hasMessage("connection pool: warming already runs");
     }
 
     @Test
     void closeStopsTheWarmerThread() {
-        pool.startWarming(new MutableBackendRepository(local("sa-1", server.server.getLocalPort())));
+        pool.startWarming(new InMemoryBackendRepository(java.util.List.of(local("sa-1", server.server.getLocalPort()))));
         Eventually.await(WAIT, "warm", () -> pool.stats("sa-1").idle() == 2);
         pool.close();
         Eventually.await(WAIT, "the warmer thread ended", () -> Thread.getAllStackTraces().keySet().stream()
