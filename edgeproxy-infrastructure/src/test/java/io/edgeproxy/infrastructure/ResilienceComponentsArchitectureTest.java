@@ -43,14 +43,6 @@ class ResilienceComponentsArchitectureTest {
                 .check(CLASSES);
     }
 
-    /** The engine's machinery is wired by the composition root (EdgeProxy) only; everyone else uses its public seams. */
-    @Test
-    void onlyTheCompositionRootUsesTheEngineInternals() {
-        noClasses().that().resideOutsideOfPackages("io.edgeproxy.infrastructure.proxy..", "io.edgeproxy.infrastructure")
-                .should().dependOnClassesThat().resideInAPackage("io.edgeproxy.infrastructure.proxy.internal..")
-                .check(CLASSES);
-    }
-
     @Test
     void theComponentsWereImported() {
         org.assertj.core.api.Assertions.assertThat(CLASSES.contain("io.edgeproxy.infrastructure.ratelimit.RateLimiter"))
