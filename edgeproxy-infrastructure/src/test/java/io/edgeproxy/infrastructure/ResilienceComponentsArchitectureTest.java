@@ -12,8 +12,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * The resilience components (rate limiter, circuit breaker, health checks, connection pool) stand
- * alone: each uses only the JDK, SLF4J, the domain and itself, and nobody reaches into another
- * component's {@code internal} package.
+ * alone: each uses only the JDK, SLF4J, the domain, itself, the engine's public SPI (the
+ * {@code proxy} package, never {@code proxy.internal}) and the shared validation helpers, and
+ * nobody reaches into another component's {@code internal} package.
  */
 class ResilienceComponentsArchitectureTest {
 
@@ -23,10 +24,11 @@ class ResilienceComponentsArchitectureTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ratelimit", "circuit", "health", "pool"})
-    void aComponentDependsOnlyOnTheJdkSlf4jTheDomainAndItself(String component) {
+    void aComponentDependsOnlyOnTheJdkSlf4jTheDomainTheEngineSpiAndItself(String component) {
         classes().that().resideInAPackage("io.edgeproxy.infrastructure." + component + "..")
                 .should().onlyDependOnClassesThat()
                 .resideInAnyPackage("java..", "org.slf4j..", "io.edgeproxy.domain..",
+                        "io.edgeproxy.infrastructure.proxy", "io.edgeproxy.infrastructure.internal",
                         "io.edgeproxy.infrastructure." + component + "..")
                 .check(CLASSES);
     }
