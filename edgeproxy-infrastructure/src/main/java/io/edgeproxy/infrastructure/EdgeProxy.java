@@ -124,25 +124,42 @@ public final class EdgeProxy implements AutoCloseable {
         }
         EngineHooks.BackendGate gate = EngineHooks.BackendGate.OPEN;
         if (circuitBreakers != CircuitBreakers.disabled()) {
+            // Bridge until the engine takes the public BackendGate (issue 6): this internal gate names
+            // only the backend, so each backend's outstanding permits are settled oldest first.
             gate = new EngineHooks.BackendGate() {
+                private final java.util.concurrent.ConcurrentHashMap<String,
+                        java.util.Queue<io.edgeproxy.infrastructure.proxy.BackendGate.Permit>> held =
+                        new java.util.concurrent.ConcurrentHashMap<>();
+
                 @Override
                 public boolean tryAcquire(Backend backend) {
-                    return circuitBreakers.forBackend(backend.id()).allow();
+                    io.edgeproxy.infrastructure.proxy.BackendGate.Permit p = circuitBreakers.tryAcquire(backend);
+                    if (p == io.edgeproxy.infrastructure.proxy.BackendGate.Permit.DENIED) {
+                        return false;
+                    }
+                    held.computeIfAbsent(backend.id(), id -> new java.util.concurrent.ConcurrentLinkedQueue<>()).add(p);
+                    return true;
+                }
+
+                private io.edgeproxy.infrastructure.proxy.BackendGate.Permit permit(Backend backend) {
+                    java.util.Queue<io.edgeproxy.infrastructure.proxy.BackendGate.Permit> q = held.get(backend.id());
+                    io.edgeproxy.infrastructure.proxy.BackendGate.Permit p = q == null ? null : q.poll();
+                    return p == null ? io.edgeproxy.infrastructure.proxy.BackendGate.Permit.NONE : p;
                 }
 
                 @Override
                 public void onSuccess(Backend backend) {
-                    circuitBreakers.forBackend(backend.id()).recordSuccess();
+                    permit(backend).onSuccess();
                 }
 
                 @Override
                 public void onFailure(Backend backend) {
-                    circuitBreakers.forBackend(backend.id()).recordFailure();
+                    permit(backend).onFailure();
                 }
 
                 @Override
                 public void release(Backend backend) {
-                    circuitBreakers.forBackend(backend.id()).releasePermission();
+                    permit(backend).release();
                 }
             };
         }
