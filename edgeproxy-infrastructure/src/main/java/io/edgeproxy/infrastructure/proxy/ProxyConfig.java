@@ -1,7 +1,8 @@
 package io.edgeproxy.infrastructure.proxy;
 
+import io.edgeproxy.infrastructure.internal.Checks;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Tuning of the NIO engine: event loops, timeouts, retries and buffers. Immutable; build it with
@@ -47,39 +48,24 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     /** Defaults to 4096. */
     public static final int DEFAULT_ACCEPT_BACKLOG = 4096;
 
+    /**
+     * Validates every setting.
+     *
+     * @throws IllegalArgumentException naming the first setting that is out of range, and its value
+     */
     public ProxyConfig {
-        if (eventLoops < 1) {
-            throw new IllegalArgumentException("eventLoops must be >= 1, but was " + eventLoops);
-        }
-        requirePositive(connectTimeout, "connectTimeout");
-        Objects.requireNonNull(idleTimeout, "idleTimeout must not be null");
+        Checks.requireAtLeast(eventLoops, 1, "eventLoops");
+        // timers compare nanoseconds: longer timeouts than MAX_TIMEOUT would come close to overflowing
+        Checks.requirePositive(Checks.requireAtMost(connectTimeout, MAX_TIMEOUT, "connectTimeout"), "connectTimeout");
+        Checks.requireAtMost(idleTimeout, MAX_TIMEOUT, "idleTimeout");
         if (idleTimeout.isNegative()) {
             throw new IllegalArgumentException("idleTimeout must be >= 0 (0 = off), but was " + idleTimeout);
         }
-        requireAtMostAYear(idleTimeout, "idleTimeout");
-        if (connectRetries < 0) {
-            throw new IllegalArgumentException("connectRetries must be >= 0, but was " + connectRetries);
-        }
+        Checks.requireAtLeast(connectRetries, 0, "connectRetries");
         if (bufferSize < 1024 || bufferSize > 16 * 1024 * 1024) {
             throw new IllegalArgumentException("bufferSize must be between 1024 and 16777216 bytes, but was " + bufferSize);
         }
-        if (acceptBacklog < 1) {
-            throw new IllegalArgumentException("acceptBacklog must be >= 1, but was " + acceptBacklog);
-        }
-    }
-
-    private static void requirePositive(Duration d, String name) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, but was " + d);
-        }
-        requireAtMostAYear(d, name);
-    }
-
-    /** Timers compare nanoseconds: longer durations would overflow. */
-    private static void requireAtMostAYear(Duration d, String name) {
-        if (d.compareTo(MAX_TIMEOUT) > 0) {
-            throw new IllegalArgumentException(name + " must be at most " + MAX_TIMEOUT + ", but was " + d);
-        }
+        Checks.requireAtLeast(acceptBacklog, 1, "acceptBacklog");
     }
 
     /** @return the configuration with every default */
