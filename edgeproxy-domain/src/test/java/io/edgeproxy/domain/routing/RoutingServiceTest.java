@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -308,6 +309,36 @@ class RoutingServiceTest {
         assertThat(routing.route(CLIENT, Set.of("excluded"))).isEmpty();
         assertThat(bindings.size()).isZero();
         assertThat(service(new TestBackendRepository()).build().route(CLIENT, Set.of())).isEmpty();
+    }
+
+    @Test
+    void givesAnyLoadBalancerOnlyBackendsThatCanTakeANewClient() {
+        Backend drained = backend("drained").weight(0).build();
+        Backend sick = backend("sick").healthy(false).build();
+        Backend down = backend("down").build();
+        Backend full = backend("full").softLimit(1).hardLimit(1).build();
+        Backend small = backend("small").softLimit(2).hardLimit(2).build();
+        Backend roomy = backend("roomy").build();
+        unavailable.add("down");
+        List<List<String>> offered = new ArrayList<>();
+        LoadBalancer first = (candidates, context) -> {
+            offered.add(candidates.stream().map(Backend::id).toList());
+            return candidates.get(0); // no checks of its own, as a naive custom balancer would do
+        };
+        RoutingService routing = service(new TestBackendRepository(drained, sick, down, full, small, roomy))
+                .loadBalancer(first).build();
+        occupy(routing, full, 1);
+
+        List<String> chosen = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            chosen.add(routing.route(client(i), Set.of()).orElseThrow().backend().id()); // none released
+        }
+
+        assertThat(chosen).containsExactly("small", "small", "roomy", "roomy");
+        assertThat(offered).containsExactly(
+                List.of("small", "roomy"), List.of("small", "roomy"), List.of("roomy"), List.of("roomy"));
+        assertThat(routing.load().active("drained")).isZero();
+        assertThat(routing.load().active("full")).isEqualTo(1);
     }
 
     @Test
