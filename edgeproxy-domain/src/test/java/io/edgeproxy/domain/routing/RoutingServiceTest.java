@@ -6,6 +6,8 @@ import io.edgeproxy.domain.ClientKey;
 import io.edgeproxy.domain.GeoInfo;
 import io.edgeproxy.domain.RegionCode;
 import io.edgeproxy.domain.port.LoadBalancer;
+import io.edgeproxy.domain.testing.Concurrently;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -395,13 +397,13 @@ class RoutingServiceTest {
         RoutingService routing = service(new TestBackendRepository(a, b)).build();
         AtomicInteger routed = new AtomicInteger();
 
-        Threads.runTogether(8, thread -> {
+        Concurrently.start(8, thread -> {
             for (int i = 0; i < 200; i++) {
                 if (routing.route(client(thread * 1000 + i), Set.of()).isPresent()) { // never released
                     routed.incrementAndGet();
                 }
             }
-        });
+        }).join(60);
 
         assertThat(routed.get()).isEqualTo(20);
         assertThat(routing.load().active("a")).isEqualTo(10);
@@ -416,7 +418,7 @@ class RoutingServiceTest {
         Map<String, AtomicInteger> holding = Map.of("a", new AtomicInteger(), "b", new AtomicInteger());
         Map<String, AtomicInteger> mostHeld = Map.of("a", new AtomicInteger(), "b", new AtomicInteger());
 
-        Threads.runTogether(8, thread -> {
+        Concurrently.start(8, thread -> {
             for (int i = 0; i < 20_000; i++) {
                 // 16 clients per thread: both bound (sticky) and new routes race for the slots
                 Optional<Route> route = routing.route(client(thread * 16 + i % 16), Set.of());
@@ -427,7 +429,7 @@ class RoutingServiceTest {
                     route.get().release();
                 }
             }
-        });
+        }).join(60);
 
         assertThat(mostHeld.get("a").get()).isBetween(1, 3);
         assertThat(mostHeld.get("b").get()).isBetween(1, 3);

@@ -1,7 +1,7 @@
 package io.edgeproxy.infrastructure.circuit;
 
-import io.edgeproxy.infrastructure.testing.Concurrently;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.Concurrently;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;

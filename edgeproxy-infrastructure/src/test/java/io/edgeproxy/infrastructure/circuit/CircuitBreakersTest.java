@@ -2,7 +2,7 @@ package io.edgeproxy.infrastructure.circuit;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.BackendAvailability;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
