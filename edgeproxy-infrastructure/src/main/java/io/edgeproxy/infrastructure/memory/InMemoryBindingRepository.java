@@ -182,7 +182,7 @@ public final class InMemoryBindingRepository implements BindingRepository {
         return segments[(h >>> 26) & (segments.length - 1)];
     }
 
-    private static int hash(String key) {
+    static int hash(String key) {
         int h = key.hashCode() * 0x9E3779B9;
         return h ^ (h >>> 16);
     }

@@ -2,10 +2,13 @@ package io.edgeproxy.infrastructure.memory;
 
 import io.edgeproxy.domain.Binding;
 import io.edgeproxy.domain.ClientKey;
+import io.edgeproxy.domain.testing.Concurrently;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -179,6 +182,67 @@ class InMemoryBindingRepositoryTest {
             }
         }
         assertThat(repo.removeExpired(40_002, Duration.ofNanos(0))).isEqualTo(20_000);
+        assertThat(repo.size()).isZero();
+    }
+
+    @Test
+    void aNewClientOverTheCapInAnEmptySegmentEvictsFromAnother() {
+        int cap = 8192; // two segments
+        InMemoryBindingRepository repo = new InMemoryBindingRepository(cap);
+        int saved = 0;
+        int next = 0;
+        ClientKey other = null;
+        while (saved < cap || other == null) {
+            ClientKey key = ipv4(0x0A00_0000 + next++);
+            boolean firstSegment = (InMemoryBindingRepository.hash(key.value()) >>> 26 & 1) == 0;
+            if (firstSegment && saved < cap) {
+                repo.save(new Binding(key, "a", 0, 0));
+                saved++;
+            } else if (!firstSegment && other == null) {
+                other = key;
+            }
+        }
+        assertThat(repo.size()).isEqualTo(cap);
+
+        repo.save(new Binding(other, "b", 0, 1));
+
+        assertThat(repo.size()).isEqualTo(cap);
+        assertThat(repo.evictions()).isEqualTo(1);
+        assertThat(repo.find(other)).map(Binding::backendId).contains("b");
+    }
+
+    @Test
+    void staysConsistentAndWithinItsCapWhileFourThreadsSaveAndRemove() throws Exception {
+        int cap = 10_000;
+        int clients = 40_000;
+        InMemoryBindingRepository repo = new InMemoryBindingRepository(cap);
+
+        Concurrently.start(4, thread -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            for (int i = 0; i < 200_000; i++) {
+                ClientKey key = ipv4(0x0A00_0000 + random.nextInt(clients));
+                switch (random.nextInt(4)) {
+                    case 0 -> repo.remove(key);
+                    case 1 -> repo.removeIfBoundTo(key, "a");
+                    default -> repo.save(new Binding(key, random.nextBoolean() ? "a" : "b", i, i));
+                }
+                if (i % 10_000 == 0) {
+                    repo.removeExpired(i, Duration.ofNanos(150_000));
+                    assertThat(repo.size()).isLessThanOrEqualTo(cap);
+                }
+            }
+        }).join(60);
+
+        int found = 0;
+        for (int c = 0; c < clients; c++) {
+            Optional<Binding> b = repo.find(ipv4(0x0A00_0000 + c));
+            if (b.isPresent()) {
+                found++;
+                assertThat(b.get().backendId()).isIn("a", "b");
+            }
+        }
+        assertThat(found).isEqualTo(repo.size()).isGreaterThan(cap / 2).isLessThanOrEqualTo(cap);
+        assertThat(repo.removeExpired(Long.MAX_VALUE / 2, Duration.ofNanos(1))).isEqualTo(found);
         assertThat(repo.size()).isZero();
     }
 
