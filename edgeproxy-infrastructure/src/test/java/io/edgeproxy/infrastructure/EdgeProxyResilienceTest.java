@@ -10,7 +10,7 @@ import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import io.edgeproxy.infrastructure.memory.InMemoryMetricsStore;
 import io.edgeproxy.infrastructure.pool.PoolConfig;
 import io.edgeproxy.infrastructure.ratelimit.RateLimitConfig;
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -226,7 +226,7 @@ class EdgeProxyResilienceTest {
         EdgeProxy proxy = track(proxy(new InMemoryBackendRepository(List.of(backend("b1", server.getLocalPort()))))
                 .pool(PoolConfig.builder().warmConnectionsPerBackend(2).build())
                 .build().start());
-        await(() -> accepted.get() == 2, "two warm spares");
+        await(() -> proxy.connectionPool().stats("b1").idle() == 2, "two warm spares in the pool");
 
         try (Socket client = new Socket()) {
             client.connect(proxy.localAddress(), 5_000);

@@ -1,8 +1,8 @@
 package io.edgeproxy.infrastructure.circuit;
 
 import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
-import io.edgeproxy.infrastructure.testing.Concurrently;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.Concurrently;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;

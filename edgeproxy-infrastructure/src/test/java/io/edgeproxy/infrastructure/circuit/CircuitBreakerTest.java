@@ -1,7 +1,7 @@
 package io.edgeproxy.infrastructure.circuit;
 
 import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ref.WeakReference;

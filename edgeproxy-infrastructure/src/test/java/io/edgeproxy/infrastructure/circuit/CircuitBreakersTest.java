@@ -4,7 +4,7 @@ import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.BackendAvailability;
 import io.edgeproxy.infrastructure.proxy.BackendGate;
 import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.edgeproxy.infrastructure.loop;
 
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,7 +1,7 @@
 package io.edgeproxy.infrastructure.pool;
 
-import io.edgeproxy.infrastructure.testing.Eventually;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.Eventually;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

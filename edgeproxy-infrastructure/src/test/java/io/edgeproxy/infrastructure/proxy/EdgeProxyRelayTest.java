@@ -2,7 +2,7 @@ package io.edgeproxy.infrastructure.proxy;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -7,7 +7,7 @@ import io.edgeproxy.infrastructure.circuit.CircuitBreakerConfig;
 import io.edgeproxy.infrastructure.health.HealthCheckConfig;
 import io.edgeproxy.infrastructure.pool.PoolConfig;
 import io.edgeproxy.infrastructure.ratelimit.RateLimitConfig;
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

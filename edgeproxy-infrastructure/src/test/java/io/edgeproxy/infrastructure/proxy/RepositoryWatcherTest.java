@@ -3,7 +3,7 @@ package io.edgeproxy.infrastructure.proxy;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.loop.EventLoops;
 import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import io.edgeproxy.infrastructure.testing.TestBackends;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
