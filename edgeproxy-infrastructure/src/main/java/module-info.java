@@ -6,6 +6,7 @@
 module io.edgeproxy.infrastructure {
     requires transitive io.edgeproxy.domain;
     requires org.slf4j;
+    requires jdk.management;
 
     exports io.edgeproxy.infrastructure;
     exports io.edgeproxy.infrastructure.circuit;
