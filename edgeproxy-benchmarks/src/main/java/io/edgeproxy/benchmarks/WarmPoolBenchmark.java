@@ -109,7 +109,7 @@ public class WarmPoolBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws IOException {
         // How many clients really got a warm spare: the figure above means little without it.
-        proxy.connectionPool().ifPresent(p -> System.out.println("pool: " + p.stats()));
+        System.out.println("pool: " + proxy.connectionPool().stats());
         // The step a spare skips, as the proxy measured it: connect() to finishConnect() per client.
         InMemoryMetricsStore.BackendStats stats = ((InMemoryMetricsStore) proxy.metrics()).backend("b1");
         System.out.printf("connections %d, connects measured %d, mean connect %.1f us%n", stats.connections(),

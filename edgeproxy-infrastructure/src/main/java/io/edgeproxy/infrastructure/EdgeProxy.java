@@ -2,6 +2,7 @@ package io.edgeproxy.infrastructure;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.RegionCode;
+import io.edgeproxy.domain.Ticker;
 import io.edgeproxy.domain.port.BackendAvailability;
 import io.edgeproxy.domain.port.BackendRepository;
 import io.edgeproxy.domain.port.BindingRepository;
@@ -21,7 +22,17 @@ import io.edgeproxy.infrastructure.net.SocketAddresses;
 import io.edgeproxy.infrastructure.pool.ConnectionPool;
 import io.edgeproxy.infrastructure.pool.PoolConfig;
 import io.edgeproxy.infrastructure.proxy.ProxyConfig;
-import io.edgeproxy.infrastructure.proxy.internal.EngineHooks;
+import io.edgeproxy.infrastructure.loop.EventLoop;
+import io.edgeproxy.infrastructure.loop.EventLoops;
+import io.edgeproxy.infrastructure.loop.Scheduled;
+import io.edgeproxy.infrastructure.proxy.BackendGate;
+import io.edgeproxy.infrastructure.proxy.ClientAdmission;
+import io.edgeproxy.infrastructure.proxy.ConnectionListener;
+import io.edgeproxy.infrastructure.proxy.RepositoryWatcher;
+import io.edgeproxy.infrastructure.proxy.WarmConnections;
+import io.edgeproxy.infrastructure.proxy.internal.ConnectionEvents;
+import io.edgeproxy.infrastructure.proxy.internal.EngineContext;
+import io.edgeproxy.infrastructure.proxy.internal.MetricsStoreListener;
 import io.edgeproxy.infrastructure.proxy.internal.ProxyEngine;
 import io.edgeproxy.infrastructure.ratelimit.RateLimitConfig;
 import io.edgeproxy.infrastructure.ratelimit.RateLimiter;
@@ -32,12 +43,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 
 /**
  * An embeddable geo-aware L4 (TCP) proxy. A listen address and a backend list are all it needs:
@@ -56,8 +67,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Each client connection is routed by the {@link RoutingService} (affinity, then the geo-score
  * {@link LoadBalancer}) and relayed to its backend by {@link ProxyConfig#eventLoops()} NIO event
- * loops. The in-memory adapters are the defaults for every port. Thread-safe; {@link #close()}
- * stops accepting, closes every connection and stops the loops.
+ * loops ({@link EventLoops}), which also run the health probes, the warm-spare connects and the
+ * housekeeping: the proxy starts no other thread. The in-memory adapters are the defaults for every
+ * port. Thread-safe; {@link #close()} stops accepting, closes every connection and stops the loops.
+ *
+ * <p>Extension points (the engine's public SPI, package {@code proxy}): {@link ClientAdmission}s
+ * asked at accept, a {@link BackendGate} per connect attempt, a {@link WarmConnections} supplier,
+ * {@link ConnectionListener}s for every connection event, and {@link ProxyExtension}s that share the
+ * proxy's lifecycle. The components below implement their hook directly.
  *
  * <p>The resilience components act on every connection once switched on:
  * <ul>
@@ -87,24 +104,31 @@ public final class EdgeProxy implements AutoCloseable {
     private final MetricsStore metrics;
     private final RoutingService routing;
     private final Duration bindingGcInterval;
+    private final ProxyConfig config;
     private final RateLimiter rateLimiter;
     private final CircuitBreakers circuitBreakers;
     private final HealthMonitor healthMonitor;
     private final ConnectionPool pool;
     private final BackendAvailability availability;
+    private final List<ProxyExtension> extensions;
     private final ProxyEngine engine;
-    private ScheduledExecutorService control;
+    private EventLoops loops;
+    private RepositoryWatcher watcher;
+    private Scheduled housekeeping;
+    private boolean started;
+    private boolean closed;
 
     private EdgeProxy(Builder b) {
         this.listenAddress = b.listenAddress;
         this.backends = b.backends;
         this.metrics = b.metrics;
+        this.config = b.config;
         this.bindingGcInterval = b.bindingGcInterval;
-        this.rateLimiter = b.rateLimit == null ? RateLimiter.unlimited() : new RateLimiter(b.rateLimit);
-        this.circuitBreakers = b.circuitBreaker == null ? CircuitBreakers.disabled() : new CircuitBreakers(b.circuitBreaker);
-        this.healthMonitor = b.healthCheck == null ? null : new HealthMonitor(b.backends, b.healthCheck);
-        this.pool = b.pool == null ? null : new ConnectionPool(b.pool);
-        this.availability = healthMonitor == null ? circuitBreakers : healthMonitor.and(circuitBreakers);
+        this.rateLimiter = b.rateLimit == null ? RateLimiter.unlimited() : new RateLimiter(b.rateLimit, b.ticker);
+        this.circuitBreakers = b.circuitBreaker == null ? CircuitBreakers.disabled() : new CircuitBreakers(b.circuitBreaker, b.ticker);
+        this.healthMonitor = b.healthCheck == null ? HealthMonitor.disabled() : new HealthMonitor(b.backends, b.healthCheck);
+        this.pool = b.pool == null ? ConnectionPool.disabled() : new ConnectionPool(b.pool, b.ticker);
+        this.availability = healthMonitor.and(circuitBreakers);
         this.routing = RoutingService.builder()
                 .backends(b.backends)
                 .bindings(b.bindings)
@@ -113,44 +137,17 @@ public final class EdgeProxy implements AutoCloseable {
                 .availability(availability)
                 .localRegion(b.region)
                 .bindingTtl(b.bindingTtl)
+                .ticker(b.ticker)
                 .build();
-        this.engine = new ProxyEngine(b.config, routing, metrics, hooks());
-    }
-
-    private EngineHooks hooks() {
-        EngineHooks.ClientAdmission admission = b -> true;
-        if (rateLimiter != RateLimiter.unlimited()) {
-            admission = rateLimiter::check;
-        }
-        EngineHooks.BackendGate gate = EngineHooks.BackendGate.OPEN;
-        if (circuitBreakers != CircuitBreakers.disabled()) {
-            gate = new EngineHooks.BackendGate() {
-                @Override
-                public boolean tryAcquire(Backend backend) {
-                    return circuitBreakers.forBackend(backend.id()).allow();
-                }
-
-                @Override
-                public void onSuccess(Backend backend) {
-                    circuitBreakers.forBackend(backend.id()).recordSuccess();
-                }
-
-                @Override
-                public void onFailure(Backend backend) {
-                    circuitBreakers.forBackend(backend.id()).recordFailure();
-                }
-
-                @Override
-                public void release(Backend backend) {
-                    circuitBreakers.forBackend(backend.id()).releasePermission();
-                }
-            };
-        }
-        EngineHooks.WarmConnections warm = backend -> null;
-        if (pool != null) {
-            warm = backend -> pool.takeWarm(backend.id());
-        }
-        return new EngineHooks(admission, gate, warm);
+        this.extensions = List.copyOf(b.extensions);
+        List<ClientAdmission> admissions = new ArrayList<>();
+        admissions.add(rateLimiter);
+        admissions.addAll(b.admissions);
+        List<ConnectionListener> listeners = new ArrayList<>();
+        listeners.add(new MetricsStoreListener(metrics));
+        listeners.addAll(b.listeners);
+        this.engine = new ProxyEngine(new EngineContext(config, routing, admissions, circuitBreakers, pool,
+                new ConnectionEvents(listeners)));
     }
 
     public static Builder builder() {
@@ -158,53 +155,68 @@ public final class EdgeProxy implements AutoCloseable {
     }
 
     /**
-     * Binds the listener and starts the event loops and the control-plane scheduler.
+     * Binds the listener, starts the event loops, the repository watcher, the components and the
+     * extensions.
      *
      * @return this proxy, to chain with the builder
      * @throws UncheckedIOException when the address cannot be bound (names the address)
+     * @throws IllegalStateException when started twice or after {@link #close()}
      */
     public synchronized EdgeProxy start() {
-        if (control != null) {
-            throw new IllegalStateException("proxy already started");
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "proxy closed; build a new one" : "proxy already started");
         }
+        started = true;
+        loops = EventLoops.create(config.eventLoops(), "edgeproxy-loop");
         try {
-            engine.start(listenAddress);
+            engine.start(loops, listenAddress);
         } catch (IOException e) {
+            close();
             throw new UncheckedIOException("cannot listen on " + SocketAddresses.format(listenAddress) + ": "
                     + e.getMessage(), e);
-        }
-        try {
-            startControlPlane();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        log.info("edgeproxy listening on {} (region {}, {} event loops, {} backends)",
-                SocketAddresses.format(engine.localAddress()), routing.localRegion(), engine.eventLoops(),
-                backends.all().size());
+        try {
+            loops.startAll();
+            startControlPlane();
+            for (ProxyExtension extension : extensions) {
+                extension.start(this);
+            }
+        } catch (Exception e) {
+            close();
+            if (e instanceof RuntimeException) {
+                throw (RuntimeException) e;
+            }
+            throw new IllegalStateException("proxy extension failed to start: " + e.getMessage(), e);
+        }
+        log.info("edgeproxy listening on {} (region {}, {} event loops)",
+                SocketAddresses.format(engine.localAddress()), routing.localRegion(), loops.size());
         return this;
     }
 
     private void startControlPlane() {
-        control = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "edgeproxy-control");
-            t.setDaemon(true);
-            return t;
-        });
-        long gc = bindingGcInterval.toMillis();
-        control.scheduleWithFixedDelay(this::collectGarbage, gc, gc, TimeUnit.MILLISECONDS);
-        if (healthMonitor != null) {
-            healthMonitor.start();
-        }
-        if (pool != null) {
-            pool.startWarming(backends, availability);
-        }
+        EventLoop control = loops.get(0);
+        watcher = new RepositoryWatcher(backends, control, RepositoryWatcher.DEFAULT_INTERVAL);
+        watcher.subscribe(this::backendsChanged);
+        healthMonitor.start(watcher, loops);
+        pool.startWarming(watcher, loops, availability);
+        watcher.start();
+        housekeeping = control.schedule(bindingGcInterval, this::collectGarbage);
     }
 
-    /**
-     * Control-plane housekeeping: expired bindings, full rate-limit buckets, and the load counters
-     * and breakers of backends that left the repository.
-     */
+    /** The repository changed: forget the load counters and breakers of backends that left it. */
+    private void backendsChanged(List<Backend> all) {
+        Set<String> ids = new HashSet<>();
+        for (Backend b : all) {
+            ids.add(b.id());
+        }
+        routing.load().retainOnly(ids);
+        circuitBreakers.retainOnly(ids);
+    }
+
+    /** Periodic housekeeping on loop 0: expired bindings and full rate-limit buckets. */
     private void collectGarbage() {
         try {
             int removed = routing.removeExpiredBindings();
@@ -212,16 +224,14 @@ public final class EdgeProxy implements AutoCloseable {
                 log.debug("bindings: removed {} expired", removed);
             }
             rateLimiter.cleanUp();
-            java.util.Set<String> ids = new java.util.HashSet<>();
-            for (Backend b : backends.all()) {
-                ids.add(b.id());
-            }
-            routing.load().retainOnly(ids);
-            if (circuitBreakers != CircuitBreakers.disabled()) {
-                circuitBreakers.retainOnly(ids);
-            }
         } catch (RuntimeException e) {
             log.warn("housekeeping failed; next run in {}", bindingGcInterval, e);
+        } finally {
+            synchronized (this) {
+                if (!closed) {
+                    housekeeping = loops.get(0).schedule(bindingGcInterval, this::collectGarbage);
+                }
+            }
         }
     }
 
@@ -235,9 +245,24 @@ public final class EdgeProxy implements AutoCloseable {
         return engine.activeConnections();
     }
 
+    /** @return how many times a {@link ConnectionListener} threw (each is logged once, then counted) */
+    public long listenerFailures() {
+        return engine.listenerFailures();
+    }
+
     /** @return bytes of relay buffers held by connections right now, over all event loops */
     public long bufferBytesInUse() {
         return engine.bufferBytesInUse();
+    }
+
+    /** @return the event loops every socket of this proxy runs on (null before {@link #start()}) */
+    public synchronized EventLoops eventLoops() {
+        return loops;
+    }
+
+    /** @return the one watcher of the backend repository (null before {@link #start()}); subscribe to follow the backend set */
+    public synchronized RepositoryWatcher repositoryWatcher() {
+        return watcher;
     }
 
     public BackendRepository backends() {
@@ -262,28 +287,44 @@ public final class EdgeProxy implements AutoCloseable {
         return circuitBreakers;
     }
 
-    /** @return the active health checks, when configured */
-    public Optional<HealthMonitor> healthMonitor() {
-        return Optional.ofNullable(healthMonitor);
+    /** @return the active health checks ({@link HealthMonitor#disabled()} when not configured) */
+    public HealthMonitor healthMonitor() {
+        return healthMonitor;
     }
 
-    /** @return the pool of warm backend connections, when configured */
-    public Optional<ConnectionPool> connectionPool() {
-        return Optional.ofNullable(pool);
+    /** @return the pool of warm backend connections ({@link ConnectionPool#disabled()} when not configured) */
+    public ConnectionPool connectionPool() {
+        return pool;
     }
 
-    /** Stops accepting, closes every connection, stops the event loops. Idempotent. */
+    /**
+     * Stops accepting, stops the extensions and the components, closes every connection, stops the
+     * event loops. Idempotent.
+     */
     @Override
     public synchronized void close() {
-        engine.close();
-        if (control != null) {
-            control.shutdownNow();
+        if (closed) {
+            return;
         }
-        if (healthMonitor != null) {
-            healthMonitor.close();
+        closed = true;
+        engine.closeListeners();
+        for (ProxyExtension extension : extensions) {
+            try {
+                extension.close();
+            } catch (RuntimeException e) {
+                log.warn("proxy extension {} failed to close", extension, e);
+            }
         }
-        if (pool != null) {
-            pool.close();
+        if (housekeeping != null) {
+            housekeeping.cancel();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        healthMonitor.close();
+        pool.close();
+        if (loops != null) {
+            loops.close();
         }
     }
 
@@ -299,14 +340,17 @@ public final class EdgeProxy implements AutoCloseable {
         private LoadBalancer loadBalancer = new GeoScoreLoadBalancer();
         private MetricsStore metrics;
         private ProxyConfig config = ProxyConfig.ofDefaults();
+        private Ticker ticker = Ticker.system();
         private RateLimitConfig rateLimit;
         private CircuitBreakerConfig circuitBreaker;
         private HealthCheckConfig healthCheck;
         private PoolConfig pool;
+        private final List<ClientAdmission> admissions = new ArrayList<>();
+        private final List<ConnectionListener> listeners = new ArrayList<>();
+        private final List<ProxyExtension> extensions = new ArrayList<>();
 
         private Builder() {
         }
-
         /** Turns on per-client rate limiting at accept. Off by default. */
         public Builder rateLimit(RateLimitConfig value) {
             this.rateLimit = Objects.requireNonNull(value, "rateLimit");
@@ -328,6 +372,36 @@ public final class EdgeProxy implements AutoCloseable {
         /** Turns on warm backend connections. Off by default. */
         public Builder pool(PoolConfig value) {
             this.pool = Objects.requireNonNull(value, "pool");
+            return this;
+        }
+
+        /**
+         * Adds a check at accept, after the rate limiter: the first admission that says no turns the
+         * client away with its {@link ClientAdmission#rejectReason()}.
+         */
+        public Builder admission(ClientAdmission value) {
+            admissions.add(Objects.requireNonNull(value, "admission"));
+            return this;
+        }
+
+        /** Adds a listener for every connection event (metrics, access logs, audits). */
+        public Builder connectionListener(ConnectionListener value) {
+            listeners.add(Objects.requireNonNull(value, "connectionListener"));
+            return this;
+        }
+
+        /** Adds something that starts once the proxy listens and closes with it (a metrics endpoint, say). */
+        public Builder extension(ProxyExtension value) {
+            extensions.add(Objects.requireNonNull(value, "extension"));
+            return this;
+        }
+
+        /**
+         * The clock of binding expiry, rate-limit buckets and circuit timeouts. Defaults to the
+         * system clock; tests pass a fake one.
+         */
+        public Builder ticker(Ticker value) {
+            this.ticker = Objects.requireNonNull(value, "ticker");
             return this;
         }
 
@@ -422,7 +496,7 @@ public final class EdgeProxy implements AutoCloseable {
                 metrics = new InMemoryMetricsStore();
             }
             if (circuitBreaker != null) {
-                Duration trial = config.connectTimeout().plus(EngineHooks.BackendGate.VERDICT_WINDOW);
+                Duration trial = config.connectTimeout().plus(BackendGate.VERDICT_WINDOW);
                 if (circuitBreaker.trialTimeout().compareTo(trial) <= 0) {
                     throw new IllegalArgumentException("circuit breaker trialTimeout (" + circuitBreaker.trialTimeout()
                             + ") must be longer than the connect timeout (" + config.connectTimeout()

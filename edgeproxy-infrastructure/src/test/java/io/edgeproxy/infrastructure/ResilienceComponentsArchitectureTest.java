@@ -12,8 +12,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * The resilience components (rate limiter, circuit breaker, health checks, connection pool) stand
- * alone: each uses only the JDK, SLF4J, the domain and itself, and nobody reaches into another
- * component's {@code internal} package.
+ * alone: each uses only the JDK, SLF4J, the domain, itself and the engine's public seams (the event
+ * loops, the hook interfaces of package {@code proxy}, address helpers), and nobody reaches into
+ * another component's {@code internal} package.
  */
 class ResilienceComponentsArchitectureTest {
 
@@ -27,16 +28,26 @@ class ResilienceComponentsArchitectureTest {
         classes().that().resideInAPackage("io.edgeproxy.infrastructure." + component + "..")
                 .should().onlyDependOnClassesThat()
                 .resideInAnyPackage("java..", "org.slf4j..", "io.edgeproxy.domain..",
-                        "io.edgeproxy.infrastructure." + component + "..")
+                        "io.edgeproxy.infrastructure." + component + "..",
+                        "io.edgeproxy.infrastructure.proxy", "io.edgeproxy.infrastructure.loop",
+                        "io.edgeproxy.infrastructure.net")
                 .check(CLASSES);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ratelimit", "circuit", "health", "pool"})
+    @ValueSource(strings = {"ratelimit", "circuit", "health", "pool", "config"})
     void nothingOutsideAComponentUsesItsInternals(String component) {
         noClasses().that().resideOutsideOfPackage("io.edgeproxy.infrastructure." + component + "..")
                 .should().dependOnClassesThat()
                 .resideInAPackage("io.edgeproxy.infrastructure." + component + ".internal..")
+                .check(CLASSES);
+    }
+
+    /** The engine's machinery is wired by the composition root (EdgeProxy) only; everyone else uses its public seams. */
+    @Test
+    void onlyTheCompositionRootUsesTheEngineInternals() {
+        noClasses().that().resideOutsideOfPackages("io.edgeproxy.infrastructure.proxy..", "io.edgeproxy.infrastructure")
+                .should().dependOnClassesThat().resideInAPackage("io.edgeproxy.infrastructure.proxy.internal..")
                 .check(CLASSES);
     }
 

@@ -5,6 +5,8 @@ import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.config.ConfigException;
 import io.edgeproxy.infrastructure.config.ConfigFile;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
+import io.edgeproxy.infrastructure.config.Env;
+import io.edgeproxy.infrastructure.config.PostgresSettings;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -23,7 +25,8 @@ import java.util.stream.Collectors;
 
 /**
  * The standalone {@code edge-proxy}: configured by {@code EDGEPROXY_*} environment variables, with
- * its backends in the TOML file at {@code EDGEPROXY_CONFIG_PATH}; or, with {@code --demo}, a
+ * its backends in the TOML file at {@code EDGEPROXY_CONFIG_PATH} or, when
+ * {@code EDGEPROXY_POSTGRES_ENABLED}, in PostgreSQL (see {@link PostgresLaunch}); or, with {@code --demo}, a
  * self-contained demo (see {@link Demo}). Runs until stopped (Ctrl+C or SIGTERM), then closes
  * the proxy.
  *
@@ -56,6 +59,8 @@ public final class EdgeProxyMain {
             "  EDGEPROXY_BINDING_GC_INTERVAL_SECS  how often expired bindings are removed (default 60)",
             "  EDGEPROXY_EVENT_LOOPS               event loop threads (default: available processors)",
             "  EDGEPROXY_CONFIG_PATH               TOML file with one [[backends]] table per backend",
+            "  EDGEPROXY_POSTGRES_ENABLED          true: backends from PostgreSQL (no config file needed)",
+            "  EDGEPROXY_POSTGRES_URL              postgres://user:password@host:5432/database",
             "  DEBUG                               1, true or yes: debug logging",
             "  JAVA_OPTS                           JVM options (read by the ./edge-proxy script)",
             "",
@@ -141,17 +146,26 @@ public final class EdgeProxyMain {
         }
 
         EdgeProxySettings settings;
+        PostgresSettings postgres;
         try {
-            settings = EdgeProxySettings.fromEnvironment(env);
+            Env variables = Env.of(env);
+            settings = EdgeProxySettings.read(variables);
+            postgres = PostgresSettings.read(variables);
+            variables.validate();
+            variables.unrecognizedWarnings(EdgeProxySettings.PREFIX)
+                    .forEach(LoggerFactory.getLogger(EdgeProxySettings.class)::warn);
         } catch (ConfigException e) {
             return fail(err, EXIT_CONFIG, e.getMessage());
         }
         LoggerFactory.getLogger(EdgeProxyMain.class).debug("edge-proxy: {}", settings);
         try {
-            return demo ? startDemo(settings, out, err) : startStandalone(settings, err);
+            if (demo) {
+                return startDemo(settings, out, err);
+            }
+            return postgres.enabled() ? PostgresLaunch.start(settings, postgres) : startStandalone(settings, err);
         } catch (ConfigException e) {
             return fail(err, EXIT_CONFIG, e.getMessage());
-        } catch (CannotListen e) {
+        } catch (CannotListen | PostgresLaunch.CannotReach e) {
             return fail(err, EXIT_CANNOT_START, e.getMessage());
         }
     }
@@ -210,7 +224,7 @@ public final class EdgeProxyMain {
      * process doing the same (a second edge-proxy, say) and silently split the traffic. A plain
      * bind first makes "already in use" an error, whoever holds the port.
      */
-    private static void checkListenAddressFree(InetSocketAddress address) {
+    static void checkListenAddressFree(InetSocketAddress address) {
         if (address.getPort() == 0) {
             return;
         }
@@ -231,7 +245,7 @@ public final class EdgeProxyMain {
         }
     }
 
-    private static CannotListen cannotListen(InetSocketAddress address, Throwable cause) {
+    static CannotListen cannotListen(InetSocketAddress address, Throwable cause) {
         String where = format(address);
         String reason = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
         String hint = "";
@@ -273,7 +287,7 @@ public final class EdgeProxyMain {
     }
 
     /** The proxy cannot bind its address; the message says which and why. */
-    private static final class CannotListen extends RuntimeException {
+    static final class CannotListen extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         CannotListen(String message) {

@@ -1,5 +1,7 @@
 /**
- * PostgreSQL backend registry shared by many proxy instances ({@code PostgresBackendRepository}).
- * Arrives with its own issue; this module holds only its skeleton for now.
+ * PostgreSQL backend registry shared by many proxy instances: {@link
+ * io.edgeproxy.adapters.postgres.PostgresBackendRepository}, configured by {@link
+ * io.edgeproxy.adapters.postgres.PostgresConfig}. The machinery (schema, SQL, sync thread,
+ * listener) lives in {@code internal} and is not API.
  */
 package io.edgeproxy.adapters.postgres;

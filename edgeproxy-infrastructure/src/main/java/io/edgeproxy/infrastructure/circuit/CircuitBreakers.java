@@ -1,5 +1,6 @@
 package io.edgeproxy.infrastructure.circuit;
 
+import io.edgeproxy.infrastructure.proxy.BackendGate;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.Ticker;
 import io.edgeproxy.domain.port.BackendAvailability;
@@ -36,7 +37,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * CircuitBreaker b = breakers.forBackend("sa-1");
  * }</pre>
  */
-public final class CircuitBreakers implements BackendAvailability {
+public final class CircuitBreakers implements BackendAvailability, BackendGate {
 
     private static final Logger log = LoggerFactory.getLogger(CircuitBreakers.class);
     private static final CircuitBreakers DISABLED = new CircuitBreakers();
@@ -85,6 +86,37 @@ public final class CircuitBreakers implements BackendAvailability {
         }
         return breakers.computeIfAbsent(Objects.requireNonNull(backendId, "backendId"),
                 id -> new CircuitBreaker(id, config, ticker).onStateChange(dispatcher));
+    }
+
+    /**
+     * The proxy's gate per connect attempt: the backend's breaker decides, and the permit carries
+     * the attempt's verdict back to it.
+     */
+    @Override
+    public BackendGate.Permit tryAcquire(Backend backend) {
+        if (!enabled) {
+            return BackendGate.Permit.NONE;
+        }
+        CircuitBreaker b = forBackend(backend.id());
+        if (!b.allow()) {
+            return BackendGate.Permit.DENIED;
+        }
+        return new BackendGate.Permit() {
+            @Override
+            public void onSuccess() {
+                b.recordSuccess();
+            }
+
+            @Override
+            public void onFailure() {
+                b.recordFailure();
+            }
+
+            @Override
+            public void release() {
+                b.releasePermission();
+            }
+        };
     }
 
     /** @return the backend's breaker if it has one; never creates one */

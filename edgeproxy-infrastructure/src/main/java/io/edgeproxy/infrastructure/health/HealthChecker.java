@@ -1,8 +1,12 @@
 package io.edgeproxy.infrastructure.health;
 
 import io.edgeproxy.infrastructure.health.internal.HealthThresholds;
+import io.edgeproxy.infrastructure.health.internal.HttpStatusCheck;
+import io.edgeproxy.infrastructure.health.internal.Probe;
 import io.edgeproxy.infrastructure.health.internal.ProbeCallback;
-import io.edgeproxy.infrastructure.health.internal.ProbeLoop;
+import io.edgeproxy.infrastructure.loop.EventLoop;
+import io.edgeproxy.infrastructure.loop.EventLoops;
+import io.edgeproxy.infrastructure.loop.Scheduled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       after {@link HealthCheckConfig#healthyThreshold()} passing probes in a row.</li>
  *   <li>A probe fails when it does not complete within {@link HealthCheckConfig#timeout()}: a TCP
  *       probe must connect; an HTTP probe must also receive a status line with the expected code.</li>
- *   <li>Probes are non-blocking, on one probe loop thread shared by every checker in the process
- *       (no thread per backend). The first probe comes at a random point within the first interval
+ *   <li>Probes are non-blocking, on an {@link EventLoop}: the proxy's own loops when the checker runs
+ *       inside a proxy, else a group of one loop the checker starts and stops with itself (no
+ *       thread per backend in a proxy). The first probe comes at a random point within the first interval
  *       and every interval varies by {@link HealthCheckConfig#jitter()}, so checkers started
  *       together, and proxies started together, drift apart. Probes of one backend never overlap:
  *       the next starts one interval after the previous one started, or when it ends if later.</li>
@@ -59,19 +64,34 @@ public final class HealthChecker implements AutoCloseable {
     private final HealthThresholds thresholds;
     private volatile HealthStatus status = HealthStatus.initial();
 
-    private volatile ProbeLoop loop;
+    /** The loop the probes run on: given, or started by {@link #start()} when this checker runs alone. */
+    private volatile EventLoop loop;
+    private EventLoops ownLoops;
 
-    // owned by the probe loop thread
-    private ProbeLoop.Timer nextProbe;
-    private ProbeLoop.Probe inFlight;
+    // owned by the loop thread
+    private Scheduled nextProbe;
+    private Probe inFlight;
     private long probeStartedAt;
 
     /**
+     * A checker on its own: {@link #start()} starts a group of one event loop for it, {@link #stop()}
+     * stops that group.
+     *
      * @param backendId names the backend in logs and listeners
      * @param address   a resolved address (an IP literal and port): probes never look up DNS
      * @throws IllegalArgumentException when the address is unresolved
      */
     public HealthChecker(String backendId, InetSocketAddress address, HealthCheckConfig config) {
+        this(backendId, address, config, null);
+    }
+
+    /**
+     * A checker whose probes run on {@code loop} (a proxy's, shared with its connections).
+     *
+     * @throws IllegalArgumentException when the address is unresolved
+     */
+    public HealthChecker(String backendId, InetSocketAddress address, HealthCheckConfig config, EventLoop loop) {
+        this.loop = loop;
         this.backendId = Objects.requireNonNull(backendId, "backendId");
         this.address = Objects.requireNonNull(address, "address");
         this.config = Objects.requireNonNull(config, "config");
@@ -89,8 +109,11 @@ public final class HealthChecker implements AutoCloseable {
         if (lifecycle.get() == RUNNING) {
             return this;
         }
-        ProbeLoop l = ProbeLoop.shared();
-        loop = l;
+        if (loop == null) {
+            ownLoops = EventLoops.start(1, "edgeproxy-health-" + backendId);
+            loop = ownLoops.get(0);
+        }
+        EventLoop l = loop;
         lifecycle.set(RUNNING);
         l.execute(() -> {
             if (lifecycle.get() == RUNNING) {
@@ -106,15 +129,17 @@ public final class HealthChecker implements AutoCloseable {
         if (was != RUNNING) {
             return;
         }
-        ProbeLoop l = loop;
-        l.execute(() -> {
+        EventLoops own = ownLoops;
+        loop.execute(() -> {
             if (nextProbe != null) {
                 nextProbe.cancel();
             }
             if (inFlight != null) {
                 inFlight.cancel();
             }
-            l.release();
+            if (own != null) {
+                own.close(); // from its own thread: the loop ends after this task
+            }
         });
     }
 
@@ -153,7 +178,7 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private void scheduleProbe(long delayNanos) {
-        nextProbe = loop.schedule(delayNanos, this::probe);
+        nextProbe = loop.schedule(Duration.ofNanos(Math.max(0, delayNanos)), this::probe);
     }
 
     private void probe() {
@@ -161,7 +186,7 @@ public final class HealthChecker implements AutoCloseable {
             return;
         }
         probeStartedAt = System.nanoTime();
-        inFlight = loop.probe(address, config.checkType(), config.timeout().toNanos(), new ProbeCallback() {
+        inFlight = new Probe(loop, address, config.checkType(), new ProbeCallback() {
             @Override
             public void passed(long latencyNanos) {
                 completed(thresholds.passed(Duration.ofNanos(latencyNanos)));
@@ -172,6 +197,7 @@ public final class HealthChecker implements AutoCloseable {
                 completed(thresholds.failed(error));
             }
         });
+        inFlight.start(config.timeout().toNanos());
     }
 
     private void completed(boolean changed) {
@@ -191,9 +217,9 @@ public final class HealthChecker implements AutoCloseable {
 
     private void announce(HealthStatus s) {
         if (s.healthy()) {
-            log.info("backend {} ({}) marked UP after {} passed checks", backendId, ProbeLoop.hostHeader(address), s.consecutiveSuccesses());
+            log.info("backend {} ({}) marked UP after {} passed checks", backendId, HttpStatusCheck.hostHeader(address), s.consecutiveSuccesses());
         } else {
-            log.warn("backend {} ({}) marked DOWN after {} failed checks ({})", backendId, ProbeLoop.hostHeader(address),
+            log.warn("backend {} ({}) marked DOWN after {} failed checks ({})", backendId, HttpStatusCheck.hostHeader(address),
                     s.consecutiveFailures(), s.lastError().orElse("?"));
         }
         for (HealthListener l : listeners) {
@@ -207,6 +233,6 @@ public final class HealthChecker implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "HealthChecker[" + backendId + " " + ProbeLoop.hostHeader(address) + " " + config.checkType() + " " + status + "]";
+        return "HealthChecker[" + backendId + " " + HttpStatusCheck.hostHeader(address) + " " + config.checkType() + " " + status + "]";
     }
 }

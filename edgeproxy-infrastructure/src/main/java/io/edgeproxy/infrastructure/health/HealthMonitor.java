@@ -3,7 +3,10 @@ package io.edgeproxy.infrastructure.health;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.BackendAvailability;
 import io.edgeproxy.domain.port.BackendRepository;
-import io.edgeproxy.infrastructure.health.internal.ProbeLoop;
+import io.edgeproxy.infrastructure.loop.EventLoop;
+import io.edgeproxy.infrastructure.loop.EventLoops;
+import io.edgeproxy.infrastructure.proxy.BackendsListener;
+import io.edgeproxy.infrastructure.proxy.RepositoryWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,15 +23,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Actively checks every backend of a {@link BackendRepository}, and is the proxy's
  * {@link BackendAvailability}: a backend whose probes say it is down is not a candidate.
  *
- * <p>Once per interval it re-reads the repository (skipped when {@link BackendRepository#version()}
- * has not changed): a new backend gets a {@link HealthChecker}, a removed one loses it, one whose
- * address changed gets a fresh checker. So a change in the repository is picked up within one
- * interval. Every backend is probed, whatever its {@link Backend#healthy()} flag (the router
- * requires both).
+ * <p>It follows the repository through a {@link RepositoryWatcher}: a new backend gets a
+ * {@link HealthChecker}, a removed one loses it, one whose address changed gets a fresh checker.
+ * Every backend is probed, whatever its {@link Backend#healthy()} flag (the router requires both).
+ * Inside a proxy the monitor shares the proxy's watcher and event loops (probes spread over the
+ * loops); on its own it starts a group of one loop and a watcher that looks at the repository once
+ * per check interval.
  *
  * <p>{@link #isHealthy(String)} and {@link #isAvailable(Backend)} are lock-free reads, safe on an
  * event loop. A backend the monitor does not know (not yet synced, or never seen) counts as
- * healthy: the monitor only vetoes on evidence. All probes share one probe loop thread.
+ * healthy: the monitor only vetoes on evidence. {@link #disabled()} is the monitor of a proxy
+ * without health checks: every backend healthy, nothing probed.
  *
  * <pre>{@code
  * HealthMonitor health = new HealthMonitor(repository, HealthCheckConfig.ofDefaults());
@@ -41,57 +46,99 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class HealthMonitor implements BackendAvailability, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+    private static final HealthCheckConfig UNUSED = HealthCheckConfig.ofDefaults();
 
     private final BackendRepository repository;
     private final HealthCheckConfig config;
     private final ConcurrentHashMap<String, HealthChecker> checkers = new ConcurrentHashMap<>();
     private final List<HealthListener> listeners = new CopyOnWriteArrayList<>();
     private final HealthListener dispatcher = this::dispatch;
+    private final BackendsListener reconciler = this::reconcile;
+    private final boolean enabled;
     private volatile boolean running;
     private boolean stopped;
-    private volatile ProbeLoop loop;
+    /** Given (inside a proxy) or started by {@link #start()} (on its own). */
+    private RepositoryWatcher watcher;
+    private EventLoops loops;
+    private boolean ownsLoops;
 
-    // owned by the probe loop thread
-    private ProbeLoop.Timer syncTimer;
-    private long seenVersion;
-    private boolean synced;
-
+    /**
+     * A monitor of {@code repository}: {@link #start()} runs it on its own event loop and watcher,
+     * {@link #start(RepositoryWatcher, EventLoops)} on a proxy's.
+     */
     public HealthMonitor(BackendRepository repository, HealthCheckConfig config) {
         this.repository = Objects.requireNonNull(repository, "repository");
         this.config = Objects.requireNonNull(config, "config");
+        this.enabled = true;
     }
 
-    /** Starts checking. Idempotent while running. @throws IllegalStateException after {@link #stop()} */
+    private HealthMonitor() {
+        this.repository = null;
+        this.config = UNUSED;
+        this.enabled = false;
+    }
+
+    /** @return a monitor that probes nothing and finds every backend healthy (health checks off) */
+    public static HealthMonitor disabled() {
+        return new HealthMonitor();
+    }
+
+    /** @return whether this monitor probes anything (false for {@link #disabled()}) */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * Starts checking on an event loop of its own, following the repository once per check
+     * interval. Idempotent while running. @throws IllegalStateException after {@link #stop()}
+     */
     public synchronized HealthMonitor start() {
         if (stopped) {
             throw new IllegalStateException("health monitor was stopped; create a new one");
         }
-        if (running) {
+        if (running || !enabled) {
             return this;
         }
-        loop = ProbeLoop.shared();
+        EventLoops own = EventLoops.start(1, "edgeproxy-health");
+        ownsLoops = true;
+        return start(new RepositoryWatcher(repository, own.get(0), config.interval()).start(), own);
+    }
+
+    /**
+     * Starts checking on {@code loops} (probes spread over them), following {@code watcher}: a
+     * proxy's. Idempotent while running. @throws IllegalStateException after {@link #stop()}
+     */
+    public synchronized HealthMonitor start(RepositoryWatcher watcher, EventLoops loops) {
+        if (stopped) {
+            throw new IllegalStateException("health monitor was stopped; create a new one");
+        }
+        if (running || !enabled) {
+            return this;
+        }
+        this.watcher = Objects.requireNonNull(watcher, "watcher");
+        this.loops = Objects.requireNonNull(loops, "loops");
         running = true;
-        loop.execute(this::sync);
+        watcher.subscribe(reconciler);
         return this;
     }
 
     /** Stops every checker. Idempotent. */
     public synchronized void stop() {
+        stopped = true;
         if (!running) {
-            stopped = true;
             return;
         }
         running = false;
-        stopped = true;
-        ProbeLoop l = loop;
-        l.execute(() -> {
-            if (syncTimer != null) {
-                syncTimer.cancel();
-            }
+        watcher.unsubscribe(reconciler);
+        EventLoop loop = loops.get(0);
+        loop.execute(() -> {
             checkers.values().forEach(HealthChecker::stop);
             checkers.clear();
-            l.release();
         });
+        if (ownsLoops) {
+            watcher.close();
+            loop.execute(loops::close); // after the checkers stopped, from the loop's own thread
+        }
     }
 
     /** Same as {@link #stop()}. */
@@ -99,7 +146,6 @@ public final class HealthMonitor implements BackendAvailability, AutoCloseable {
     public void close() {
         stop();
     }
-
     /** @return false only when the backend's probes have marked it down */
     public boolean isHealthy(String backendId) {
         HealthChecker c = checkers.get(backendId);
@@ -135,27 +181,11 @@ public final class HealthMonitor implements BackendAvailability, AutoCloseable {
         return config;
     }
 
-    private void sync() {
+    /** Runs on the watcher's loop whenever the backend set changes. */
+    private void reconcile(List<Backend> backends) {
         if (!running) {
             return;
         }
-        try {
-            long version = repository.version();
-            if (!synced || version != seenVersion) {
-                reconcile(repository.all());
-                seenVersion = version;
-                synced = true;
-            }
-        } catch (RuntimeException e) {
-            log.warn("health monitor: cannot read the backend repository, keeping the current checks", e);
-        } finally {
-            if (running) {
-                syncTimer = loop.schedule(config.interval().toNanos(), this::sync);
-            }
-        }
-    }
-
-    private void reconcile(List<Backend> backends) {
         Map<String, Backend> wanted = new HashMap<>();
         for (Backend b : backends) {
             wanted.put(b.id(), b);
@@ -171,7 +201,7 @@ public final class HealthMonitor implements BackendAvailability, AutoCloseable {
         });
         for (Backend b : wanted.values()) {
             if (!checkers.containsKey(b.id())) {
-                HealthChecker c = new HealthChecker(b.id(), b.socketAddress(), config).onChange(dispatcher);
+                HealthChecker c = new HealthChecker(b.id(), b.socketAddress(), config, loops.next()).onChange(dispatcher);
                 checkers.put(b.id(), c);
                 c.start();
                 log.debug("health monitor: checking backend {} at {}", b.id(), b.socketAddress());
@@ -191,6 +221,6 @@ public final class HealthMonitor implements BackendAvailability, AutoCloseable {
 
     @Override
     public String toString() {
-        return "HealthMonitor[" + checkers.size() + " backends, " + config + "]";
+        return !enabled ? "HealthMonitor[disabled]" : "HealthMonitor[" + checkers.size() + " backends, " + config + "]";
     }
 }

@@ -4,8 +4,14 @@ import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.Ticker;
 import io.edgeproxy.domain.port.BackendAvailability;
 import io.edgeproxy.domain.port.BackendRepository;
+import io.edgeproxy.infrastructure.loop.ConnectHandler;
+import io.edgeproxy.infrastructure.net.SocketAddresses;
+import io.edgeproxy.infrastructure.loop.EventLoop;
+import io.edgeproxy.infrastructure.loop.EventLoops;
+import io.edgeproxy.infrastructure.loop.Scheduled;
 import io.edgeproxy.infrastructure.pool.internal.BackendPool;
-import io.edgeproxy.infrastructure.pool.internal.WarmConnector;
+import io.edgeproxy.infrastructure.proxy.RepositoryWatcher;
+import io.edgeproxy.infrastructure.proxy.WarmConnections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +21,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,9 +43,12 @@ import java.util.concurrent.TimeUnit;
  * reuses another's connection. The pool's job there is to keep
  * {@link PoolConfig#warmConnectionsPerBackend()} spares per backend already connected
  * ({@link #startWarming}), so a new client skips the connect round trip: the event loop calls
- * {@link #takeWarm}, which never blocks and returns a validated, connected, non-blocking channel
- * registered with no selector, or null at once. The channel then belongs to the caller (it no longer
- * counts against the pool's limit) and the warmer thread connects a replacement.
+ * {@link #take(Backend)} (the engine's {@link WarmConnections} hook), which never blocks and returns
+ * a validated, connected, non-blocking channel registered with no selector, or null at once. The
+ * channel then belongs to the caller (it no longer counts against the pool's limit) and a
+ * replacement is connected on the caller's own event loop (no other thread is woken). Spares are
+ * connected without blocking on the proxy's event loops; once a second the pool refills what is
+ * missing and evicts what expired. {@link #disabled()} is the pool of a proxy without one.
  *
  * <p><b>Never handed out:</b> a connection that expired, that the backend closed, or that holds
  * bytes nobody asked for: each idle connection is checked with a non-blocking 1-byte read when it is
@@ -51,24 +62,24 @@ import java.util.concurrent.TimeUnit;
  * try (PooledConnection c = pool.acquire("backend-1", new InetSocketAddress("10.50.1.1", 8080))) {
  *     c.write(request);
  * }
- * // in the proxy
+ * // warm spares for an event loop
  * pool.startWarming(repository, availability);
- * SocketChannel warm = pool.takeWarm(backend.id());   // null: connect yourself
+ * SocketChannel warm = pool.take(backend);   // null: connect yourself
  * }</pre>
  */
-public final class ConnectionPool implements AutoCloseable {
+public final class ConnectionPool implements WarmConnections, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
-    private static final long WARM_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Duration WARM_TICK = Duration.ofSeconds(1);
 
     private final PoolConfig config;
     private final Ticker ticker;
     private final ConcurrentHashMap<String, BackendPool> pools = new ConcurrentHashMap<>();
+    private final boolean enabled;
     private volatile boolean closed;
 
-    private final Object warmLock = new Object();
-    private volatile WarmConnector connector;
-    private volatile Thread warmer;
+    /** Set once warming starts; read by {@link #take} on any loop. */
+    private volatile Warming warming;
 
     /** A pool on the system clock. */
     public ConnectionPool(PoolConfig config) {
@@ -79,6 +90,23 @@ public final class ConnectionPool implements AutoCloseable {
     public ConnectionPool(PoolConfig config, Ticker ticker) {
         this.config = Objects.requireNonNull(config, "config");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.enabled = true;
+    }
+
+    private ConnectionPool() {
+        this.config = PoolConfig.ofDefaults();
+        this.ticker = Ticker.system();
+        this.enabled = false;
+    }
+
+    /** @return a pool that holds nothing and never has a spare (pooling off) */
+    public static ConnectionPool disabled() {
+        return new ConnectionPool();
+    }
+
+    /** @return whether this pool keeps spares (false for {@link #disabled()}) */
+    public boolean enabled() {
+        return enabled;
     }
 
     /**
@@ -129,24 +157,24 @@ public final class ConnectionPool implements AutoCloseable {
 
     /**
      * Takes a warm spare for the proxy's event loop. Never blocks: a lock-free poll plus the
-     * non-blocking validation read.
+     * non-blocking validation read. A replacement is connected on the calling event loop.
      *
      * @return a connected channel in non-blocking mode, registered with no selector, now owned by the
      *         caller; or null when the backend has no validated spare (connect it yourself)
      */
-    public SocketChannel takeWarm(String backendId) {
-        if (closed) {
+    @Override
+    public SocketChannel take(Backend backend) {
+        Warming w = warming;
+        if (closed || w == null) {
             return null;
         }
-        BackendPool bp = pools.get(backendId);
+        BackendPool bp = pools.get(backend.id());
         if (bp == null) {
             return null;
         }
         BackendPool.Conn c = bp.takeIdle();
-        WarmConnector w = connector;
-        if (w != null) {
-            w.wakeup();   // a replacement, or a first spare
-        }
+        EventLoop here = EventLoop.current();
+        w.refill(backend, here != null ? here : w.loops.next()); // a replacement, or a first spare
         if (c == null) {
             return null;
         }
@@ -154,11 +182,25 @@ public final class ConnectionPool implements AutoCloseable {
         return c.channel;
     }
 
+    /** @return {@link #take(Backend)} of a backend known by id only, when warming runs; else null */
+    public SocketChannel takeWarm(String backendId) {
+        Warming w = warming;
+        if (w == null) {
+            return null;
+        }
+        for (Backend b : w.watcher.current()) {
+            if (b.id().equals(backendId)) {
+                return take(b);
+            }
+        }
+        return null;
+    }
+
     /**
      * Keeps {@link PoolConfig#warmConnectionsPerBackend()} spares connected for every healthy
-     * backend of the repository, from a background thread ("edgeproxy-pool-warmer") that connects
-     * without blocking, re-reads the repository every second, evicts expired idle connections, and
-     * refills as soon as a spare is taken. Pools of backends that left the repository are closed.
+     * backend of the repository, on an event loop of its own (started here, stopped by
+     * {@link #close()}), following the repository once a second. Pools of backends that left the
+     * repository are closed.
      */
     public void startWarming(BackendRepository repository) {
         startWarming(repository, BackendAvailability.always());
@@ -172,19 +214,43 @@ public final class ConnectionPool implements AutoCloseable {
      */
     public void startWarming(BackendRepository repository, BackendAvailability availability) {
         Objects.requireNonNull(repository, "repository");
-        Objects.requireNonNull(availability, "availability");
-        synchronized (warmLock) {
-            checkOpen();
-            if (warmer != null) {
-                throw new IllegalStateException("connection pool: warming already runs");
-            }
-            WarmConnector w = new WarmConnector(config.connectTimeout().toNanos());
-            connector = w;
-            Thread t = new Thread(() -> warmLoop(w, repository, availability), "edgeproxy-pool-warmer");
-            t.setDaemon(true);
-            warmer = t;
-            t.start();
+        EventLoops own = EventLoops.start(1, "edgeproxy-pool");
+        RepositoryWatcher watcher = new RepositoryWatcher(repository, own.get(0), RepositoryWatcher.DEFAULT_INTERVAL);
+        try {
+            startWarming(watcher, own, availability, true);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
         }
+        watcher.start();
+    }
+
+    /**
+     * Warms on a proxy's event loops, following the proxy's repository watcher: spares are connected
+     * on the loops (spread over them), the refill tick runs on loop 0.
+     *
+     * @throws IllegalStateException when warming already runs, or after {@link #close()}
+     */
+    public void startWarming(RepositoryWatcher watcher, EventLoops loops, BackendAvailability availability) {
+        startWarming(watcher, loops, availability, false);
+    }
+
+    private synchronized void startWarming(RepositoryWatcher watcher, EventLoops loops, BackendAvailability availability,
+                                           boolean ownsLoops) {
+        Objects.requireNonNull(watcher, "watcher");
+        Objects.requireNonNull(loops, "loops");
+        Objects.requireNonNull(availability, "availability");
+        if (!enabled) {
+            return;
+        }
+        checkOpen();
+        if (warming != null) {
+            throw new IllegalStateException("connection pool: warming already runs");
+        }
+        Warming w = new Warming(watcher, loops, availability, ownsLoops);
+        warming = w;
+        w.start();
+        log.debug("connection pool warming: {} spares per backend", config.warmConnectionsPerBackend());
     }
 
     /** Closes every idle connection that outlived the idle timeout or the max lifetime. @return how many */
@@ -226,21 +292,16 @@ public final class ConnectionPool implements AutoCloseable {
     /** Stops warming and closes every idle connection; connections in use close when given back. */
     @Override
     public void close() {
-        Thread t;
-        synchronized (warmLock) {
+        Warming w;
+        synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            t = warmer;
+            w = warming;
         }
-        if (t != null) {
-            connector.wakeup();
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (w != null) {
+            w.stop();
         }
         for (BackendPool bp : pools.values()) {
             bp.closeIdle();
@@ -286,53 +347,131 @@ public final class ConnectionPool implements AutoCloseable {
             bp.unreserve();
             String why = e instanceof SocketTimeoutException ? "connect timed out after " + millis + " ms"
                     : "connect failed: " + (e.getMessage() == null ? e.toString() : e.getMessage());
-            throw new IOException("backend " + bp.id() + " (" + hostAndPort(address) + "): " + why, e);
+            throw new IOException("backend " + bp.id() + " (" + SocketAddresses.format(address) + "): " + why, e);
         }
     }
 
-    private void warmLoop(WarmConnector w, BackendRepository repository, BackendAvailability availability) {
-        log.debug("connection pool warmer started: {} spares per backend", config.warmConnectionsPerBackend());
-        try {
-            while (!closed) {
-                try {
-                    refill(w, repository, availability);
-                    evictExpired();
-                    w.await(WARM_TICK_NANOS);
-                } catch (Throwable e) {
-                    log.error("connection pool warmer: unexpected error, continuing", e);
-                    try {
-                        Thread.sleep(100); // an error that repeats must not spin
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
+    /** The warming machinery: a tick on the first loop, connects on whichever loop asks. */
+    private final class Warming {
+        final RepositoryWatcher watcher;
+        final EventLoops loops;
+        final BackendAvailability availability;
+        final boolean ownsLoops;
+        private final io.edgeproxy.infrastructure.proxy.BackendsListener onBackends = this::backendsChanged;
+        private volatile Scheduled tick;
+
+        Warming(RepositoryWatcher watcher, EventLoops loops, BackendAvailability availability, boolean ownsLoops) {
+            this.watcher = watcher;
+            this.loops = loops;
+            this.availability = availability;
+            this.ownsLoops = ownsLoops;
+        }
+
+        void start() {
+            watcher.subscribe(onBackends);
+            tick = loops.get(0).schedule(WARM_TICK, this::tick);
+        }
+
+        void stop() {
+            watcher.unsubscribe(onBackends);
+            Scheduled t = tick;
+            if (t != null) {
+                t.cancel();
+            }
+            if (ownsLoops) {
+                watcher.close();
+                loops.close();
+            }
+        }
+
+        /** Once a second: refill every backend (availability may have changed) and evict what expired. */
+        private void tick() {
+            if (closed) {
+                return;
+            }
+            try {
+                EventLoop here = loops.get(0);
+                for (Backend b : watcher.current()) {
+                    refill(b, here);
+                }
+                evictExpired();
+            } catch (RuntimeException e) {
+                log.error("connection pool: refill failed, retrying in {}", WARM_TICK, e);
+            } finally {
+                if (!closed) {
+                    tick = loops.get(0).schedule(WARM_TICK, this::tick);
                 }
             }
-        } finally {
-            w.close();
-            log.debug("connection pool warmer stopped");
         }
-    }
 
-    private void refill(WarmConnector w, BackendRepository repository, BackendAvailability availability) {
-        Set<String> known = new HashSet<>();
-        long now = System.nanoTime();
-        for (Backend b : repository.all()) {
-            known.add(b.id());
-            if (!b.healthy() || !availability.isAvailable(b)) {
-                continue;
+        /** On the watcher's loop: close the pools of backends that left, warm the others. */
+        private void backendsChanged(List<Backend> backends) {
+            Set<String> known = new HashSet<>();
+            EventLoop here = EventLoop.current();
+            for (Backend b : backends) {
+                known.add(b.id());
+                refill(b, here != null ? here : loops.next());
+            }
+            for (String id : pools.keySet()) {
+                if (!known.contains(id)) {
+                    remove(id);
+                    log.debug("connection pool: backend {} left the repository, its idle connections closed", id);
+                }
+            }
+        }
+
+        /** Starts the connects {@code b} needs to have its spares, on {@code loop}. */
+        void refill(Backend b, EventLoop loop) {
+            if (closed || !b.healthy() || !availability.isAvailable(b)) {
+                return;
             }
             BackendPool bp = pool(b.id(), b.socketAddress());
-            if (!bp.warmAllowed(now)) {
-                continue;
+            if (!bp.warmAllowed(System.nanoTime())) {
+                return;
             }
             for (int i = bp.warmDeficit(config.warmConnectionsPerBackend()); i > 0 && bp.reserve(); i--) {
-                w.connect(bp, b.socketAddress(), config.connectTimeout().toNanos());
+                connectSpare(bp, b.socketAddress(), loop);
             }
         }
-        for (String id : pools.keySet()) {
-            if (!known.contains(id)) {
-                remove(id);
-                log.debug("connection pool: backend {} left the repository, its idle connections closed", id);
+
+        private void connectSpare(BackendPool bp, InetSocketAddress to, EventLoop loop) {
+            bp.connectStarted();
+            loop.connect(to, config.connectTimeout(), new ConnectHandler() {
+                @Override
+                public void connected(SocketChannel channel, long connectNanos) {
+                    // A spare is handed to whichever loop its client lands on: off this selector first.
+                    loop.deregister(channel, () -> publish(bp, channel, to));
+                }
+
+                @Override
+                public void failed(IOException cause) {
+                    warmFailed(bp, to, cause.getMessage() == null ? cause.toString() : cause.getMessage());
+                }
+            });
+        }
+
+        private void publish(BackendPool bp, SocketChannel channel, InetSocketAddress to) {
+            bp.connectEnded();
+            if (closed || channel.isRegistered()) {
+                BackendPool.closeQuietly(channel);
+                bp.unreserve();
+                return;
+            }
+            if (bp.warmSucceeded()) {
+                log.info("connection pool: warm connections to backend {} ({}) work again", bp.id(), SocketAddresses.format(to));
+            }
+            bp.addIdle(bp.created(channel, to));
+        }
+
+        private void warmFailed(BackendPool bp, InetSocketAddress to, String why) {
+            bp.connectEnded();
+            bp.unreserve();
+            long retryNanos = config.connectTimeout().toNanos();
+            if (bp.warmFailed(System.nanoTime() + retryNanos)) {
+                log.warn("connection pool: cannot warm backend {} ({}): {}; retrying every {} ms", bp.id(),
+                        SocketAddresses.format(to), why, TimeUnit.NANOSECONDS.toMillis(retryNanos));
+            } else {
+                log.debug("connection pool: cannot warm backend {} ({}): {}", bp.id(), SocketAddresses.format(to), why);
             }
         }
     }
@@ -340,11 +479,6 @@ public final class ConnectionPool implements AutoCloseable {
     private static PoolStats stats(BackendPool bp) {
         long[] c = bp.counts();
         return new PoolStats((int) c[0], (int) c[1], c[2], c[3], c[4]);
-    }
-
-    private static String hostAndPort(InetSocketAddress a) {
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private void checkOpen() {

@@ -1,5 +1,7 @@
 package io.edgeproxy.infrastructure.ratelimit;
 
+import io.edgeproxy.infrastructure.proxy.ClientAdmission;
+import io.edgeproxy.infrastructure.proxy.RejectReason;
 import io.edgeproxy.domain.Ticker;
 import io.edgeproxy.infrastructure.ratelimit.internal.ClientKeys;
 import io.edgeproxy.infrastructure.ratelimit.internal.GcraTable;
@@ -50,7 +52,7 @@ import java.util.Objects;
  * int left = limiter.remaining(clientAddress);
  * }</pre>
  */
-public final class RateLimiter {
+public final class RateLimiter implements ClientAdmission {
 
     private static final RateLimiter UNLIMITED = new RateLimiter(KeyedLimiter.unlimited(), 128, null);
 
@@ -82,6 +84,18 @@ public final class RateLimiter {
      */
     public static RateLimiter unlimited() {
         return UNLIMITED;
+    }
+
+    /** The proxy's admission at accept: {@link #check(InetAddress)}. */
+    @Override
+    public boolean admit(InetAddress client) {
+        return check(client, 1);
+    }
+
+    /** @return {@link RejectReason#RATE_LIMITED} */
+    @Override
+    public RejectReason rejectReason() {
+        return RejectReason.RATE_LIMITED;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.edgeproxy.infrastructure.health;
 import com.sun.net.httpserver.HttpServer;
 import io.edgeproxy.infrastructure.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
+import io.edgeproxy.infrastructure.loop.EventLoops;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -213,22 +214,41 @@ class HealthCheckerTest {
     }
 
     @Test
-    void manyCheckersShareOneProbeThreadWhichEndsWithTheLastOne() throws Exception {
+    void manyCheckersOnSharedEventLoopsStartNoThreadOfTheirOwn() throws Exception {
         ServerSocket listening = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         cleanup.add(listening);
         List<HealthChecker> checkers = new ArrayList<>();
-        for (int i = 0; i < 30; i++) {
-            checkers.add(new HealthChecker("b" + i, new InetSocketAddress("127.0.0.1", listening.getLocalPort()),
-                    fast(HealthCheckType.tcp())).start());
+        try (EventLoops loops = EventLoops.start(2, "test-loop")) {
+            for (int i = 0; i < 30; i++) {
+                checkers.add(new HealthChecker("b" + i, new InetSocketAddress("127.0.0.1", listening.getLocalPort()),
+                        fast(HealthCheckType.tcp()), loops.next()).start());
+            }
+            try {
+                Eventually.await(WAIT, "every checker probed",
+                        () -> checkers.stream().allMatch(c -> c.status().probes() >= 1));
+                assertThat(threadsNamed("test-loop-")).isEqualTo(2);
+                assertThat(probeThreads()).isZero();
+            } finally {
+                checkers.forEach(HealthChecker::stop);
+            }
         }
-        try {
-            Eventually.await(WAIT, "every checker probed",
-                    () -> checkers.stream().allMatch(c -> c.status().probes() >= 1));
-            assertThat(probeThreads()).isEqualTo(1);
-        } finally {
-            checkers.forEach(HealthChecker::stop);
-        }
-        Eventually.await(WAIT, "the probe thread ended", () -> probeThreads() == 0, HealthCheckerTest::probeThreads);
+    }
+
+    @Test
+    void aCheckerOnItsOwnRunsOneLoopThatEndsWithIt() throws Exception {
+        ServerSocket listening = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        cleanup.add(listening);
+        HealthChecker checker = new HealthChecker("alone", new InetSocketAddress("127.0.0.1", listening.getLocalPort()),
+                fast(HealthCheckType.tcp())).start();
+        Eventually.await(WAIT, "probed", () -> checker.status().probes() >= 1);
+        assertThat(probeThreads()).isEqualTo(1);
+        checker.stop();
+        Eventually.await(WAIT, "the checker's loop ended", () -> probeThreads() == 0, HealthCheckerTest::probeThreads);
+    }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(prefix) && t.isAlive()).count();
     }
 
     @Test
@@ -248,7 +268,6 @@ class HealthCheckerTest {
     }
 
     static long probeThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("edgeproxy-health-probe") && t.isAlive()).count();
+        return threadsNamed("edgeproxy-health");
     }
 }

@@ -317,7 +317,7 @@ public final class BackendPool {
         }
     }
 
-    static void closeQuietly(SocketChannel ch) {
+    public static void closeQuietly(SocketChannel ch) {
         try {
             ch.close();
         } catch (IOException ignored) {

@@ -1,5 +1,9 @@
 package io.edgeproxy.infrastructure.proxy.internal;
 
+import io.edgeproxy.infrastructure.loop.ChannelHandler;
+import io.edgeproxy.infrastructure.loop.EventLoop;
+import io.edgeproxy.infrastructure.loop.LoopTimer;
+import io.edgeproxy.infrastructure.proxy.ClientAdmission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,23 +22,23 @@ import java.util.concurrent.TimeUnit;
  * round-robin. An accept error (for example too many open files) pauses this listener for
  * {@value #BACKOFF_MILLIS} ms instead of spinning, and the proxy keeps serving what it has.
  */
-final class Acceptor extends LoopTimer implements IoHandler {
+final class Acceptor extends LoopTimer implements ChannelHandler {
 
     private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
     private static final int MAX_ACCEPTS_PER_EVENT = 64;
     static final long BACKOFF_MILLIS = 100;
 
-    private final ProxyEngine engine;
-    private final EventLoop loop;
+    private final EngineContext ctx;
+    private final LoopContext lc;
     private final ServerSocketChannel server;
     /** The loops to hand connections to, or null to keep them on this loop. */
-    private final List<EventLoop> handoff;
+    private final List<LoopContext> handoff;
     private int nextLoop;
     SelectionKey key;
 
-    Acceptor(ProxyEngine engine, EventLoop loop, ServerSocketChannel server, List<EventLoop> handoff) {
-        this.engine = engine;
-        this.loop = loop;
+    Acceptor(EngineContext ctx, LoopContext lc, ServerSocketChannel server, List<LoopContext> handoff) {
+        this.ctx = ctx;
+        this.lc = lc;
         this.server = server;
         this.handoff = handoff;
     }
@@ -53,43 +57,43 @@ final class Acceptor extends LoopTimer implements IoHandler {
                 return;
             }
             if (handoff == null) {
-                accepted(engine, loop, ch);
+                accepted(ctx, lc, ch);
             } else {
-                EventLoop target = handoff.get(nextLoop);
+                LoopContext target = handoff.get(nextLoop);
                 nextLoop = (nextLoop + 1) % handoff.size();
-                target.execute(() -> accepted(engine, target, ch));
+                target.loop.execute(() -> accepted(ctx, target, ch));
             }
         }
     }
 
     private void backOff(IOException e) {
-        if (loop.mayWarn()) {
+        if (lc.mayWarn()) {
             log.warn("accept on {} failed, pausing it for {} ms: {}", server.socket().getLocalSocketAddress(),
                     BACKOFF_MILLIS, e.toString());
         }
         key.interestOps(0);
-        loop.timers.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKOFF_MILLIS));
+        lc.loop.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKOFF_MILLIS));
     }
 
     @Override
-    void expire(long now) {
+    protected void expire(long now) {
         if (key.isValid()) {
             key.interestOps(SelectionKey.OP_ACCEPT);
         }
     }
 
     @Override
-    void expireFailed(Throwable cause) {
+    protected void expireFailed(Throwable cause) {
         onFailure(cause);
     }
 
     @Override
     public void onFailure(Throwable cause) {
-        log.error("acceptor on loop {} failed; it keeps accepting", loop.index, cause);
+        log.error("acceptor on loop {} failed; it keeps accepting", lc.loop.index(), cause);
     }
 
     /** Sets up a freshly accepted client on its loop: admission, then routing and connect. */
-    static void accepted(ProxyEngine engine, EventLoop loop, SocketChannel ch) {
+    static void accepted(EngineContext ctx, LoopContext lc, SocketChannel ch) {
         InetSocketAddress remote;
         try {
             ch.configureBlocking(false);
@@ -103,29 +107,41 @@ final class Acceptor extends LoopTimer implements IoHandler {
             ProxyConnection.closeQuietly(ch);
             return;
         }
-        boolean admitted;
-        try {
-            admitted = engine.hooks.admission().admit(remote.getAddress());
-        } catch (RuntimeException e) {
-            if (loop.mayWarn()) {
-                log.warn("admission check failed for {}; admitting", remote.getAddress().getHostAddress(), e);
-            }
-            admitted = true;
-        }
-        if (!admitted) {
-            engine.metrics.recordRejected("rate_limited");
+        ClientAdmission refusedBy = admission(ctx, lc, remote);
+        if (refusedBy != null) {
             ProxyConnection.closeQuietly(ch);
+            ctx.events().onRejected(remote, null, refusedBy.rejectReason());
             return;
         }
-        ProxyConnection connection = new ProxyConnection(engine, loop, ch, remote.getAddress());
-        engine.connectionOpened();
+        ProxyConnection connection = new ProxyConnection(ctx, lc, ch, remote);
+        ctx.active().incrementAndGet();
         try {
             connection.open();
         } catch (Throwable t) {
-            if (loop.mayWarn()) {
+            if (lc.mayWarn()) {
                 log.error("connection of client {} failed while opening", remote.getAddress().getHostAddress(), t);
             }
-            connection.close();
+            connection.close(io.edgeproxy.infrastructure.proxy.CloseReason.INTERNAL_ERROR);
         }
+    }
+
+    /** @return the first admission that turns this client away, or null when all admit it */
+    private static ClientAdmission admission(EngineContext ctx, LoopContext lc, InetSocketAddress remote) {
+        ClientAdmission[] admissions = ctx.admissions();
+        for (ClientAdmission a : admissions) {
+            boolean admitted;
+            try {
+                admitted = a.admit(remote.getAddress());
+            } catch (RuntimeException e) {
+                if (lc.mayWarn()) {
+                    log.warn("admission check {} failed for {}; admitting", a, remote.getAddress().getHostAddress(), e);
+                }
+                admitted = true;
+            }
+            if (!admitted) {
+                return a;
+            }
+        }
+        return null;
     }
 }

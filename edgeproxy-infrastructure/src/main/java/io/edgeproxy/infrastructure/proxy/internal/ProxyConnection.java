@@ -2,18 +2,24 @@ package io.edgeproxy.infrastructure.proxy.internal;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.routing.Route;
+import io.edgeproxy.infrastructure.loop.ChannelHandler;
+import io.edgeproxy.infrastructure.loop.EventLoop;
+import io.edgeproxy.infrastructure.loop.LoopTimer;
+import io.edgeproxy.infrastructure.proxy.BackendGate;
+import io.edgeproxy.infrastructure.proxy.CloseReason;
+import io.edgeproxy.infrastructure.proxy.ProxiedConnection;
+import io.edgeproxy.infrastructure.proxy.RejectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -23,38 +29,39 @@ import java.util.Set;
  *
  * <p>How it works. Routing picks a backend and the backend connect starts; the client is not read
  * until the backend is connected, so a failed connect (refused, timed out) can move on to the next
- * best backend without losing a byte. Once connected, each direction is relayed by
+ * best backend without losing a byte. Once connected, each {@link Direction} is relayed by
  * read-into-buffer, write-to-peer: if the peer cannot take everything, the direction keeps its one
  * buffer, stops reading its source and waits for the peer to become writable. That is the whole of
  * backpressure: a pair never holds more than one buffer per direction. End of stream from one side
  * is passed on as {@code shutdownOutput} once its buffer is flushed, the other direction carries on
  * (half-close); the pair closes when both directions have ended, or at once on any I/O error.
  *
- * <p>What the backend is blamed for (error metric, circuit breaker): a connect refused or timed
- * out, and an error on the backend socket before the backend's first byte. Errors on the client
- * socket and our own (out of descriptors or ports) are never the backend's fault. The breaker's
- * permission is settled exactly once per attempt: failure when the connect fails or the backend
- * socket fails before its first byte; success at the backend's first byte, when both directions
- * end normally, or once the connection has stood for {@link EngineHooks.BackendGate#VERDICT_WINDOW}
- * without failing (so a half-open trial never waits on a silent protocol); released without a
- * verdict when the attempt ends for a reason that says nothing about the backend (a client
- * error, an idle timeout, a shutdown, our own error). Without breakers there is nothing to settle.
+ * <p>What the backend is blamed for (listeners' {@code onBackendFailed}, the gate's failure
+ * verdict): a connect refused or timed out, and an error on the backend socket before the backend's
+ * first byte. Errors on the client socket and our own (out of descriptors or ports) are never the
+ * backend's fault. The {@link Attempt} settles the gate's permit exactly once, by the rules of
+ * {@link BackendGate}.
  */
-final class ProxyConnection extends LoopTimer implements IoHandler {
+final class ProxyConnection extends LoopTimer implements ChannelHandler, ProxiedConnection {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
-    private static final long METRICS_FLUSH_BYTES = 1 << 20;
+    /** Bytes relayed between two reports to the listeners. */
+    private static final long REPORT_BYTES = 1 << 20;
     /** Relay reads per readiness event before yielding to other connections. */
     private static final int MAX_READS_PER_EVENT = 4;
 
     private enum Phase { CONNECTING, RELAYING, CLOSED }
 
-    private final ProxyEngine engine;
+    private final EngineContext ctx;
+    private final LoopContext lc;
     private final EventLoop loop;
     private final SocketChannel client;
-    private final InetAddress clientAddress;
-    private final Direction up;
-    private final Direction down;
+    private final InetSocketAddress clientAddress;
+    private final long id;
+    private final long openedAtNanos;
+    private final Direction up = new Direction(true);
+    private final Direction down = new Direction(false);
+    private final Attempt attempt = new Attempt();
 
     private Phase phase = Phase.CONNECTING;
     private SocketChannel backend;
@@ -62,79 +69,115 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
     private SelectionKey backendKey;
     private int clientOps = -1;
     private int backendOps = -1;
-    private Route route;
-    /** The breaker permission of the current attempt is taken and not yet settled. */
-    private boolean gateHeld;
-    /** The backend socket came warm from the pool: its early errors are the pool's staleness, not the backend's. */
-    private boolean warm;
+    /** The backend relayed to, once connected; what listeners see as {@link #backend()} after that. */
+    private Backend connectedTo;
     private Set<String> failedBackends = Set.of();
     private int attempts;
-    private long connectStartNanos;
-    private long connectedAtNanos;
+    private boolean gateRefused;
     private long lastActivityNanos;
-    private long verdictDeadlineNanos;
-    private boolean backendAnswered;
-    /** Both directions ended normally: the one close that counts as a breaker success. */
-    private boolean cleanEnd;
 
     /** Links in the owning loop's list of connections. */
     ProxyConnection prev;
     ProxyConnection next;
 
-    ProxyConnection(ProxyEngine engine, EventLoop loop, SocketChannel client, InetAddress clientAddress) {
-        this.engine = engine;
-        this.loop = loop;
+    ProxyConnection(EngineContext ctx, LoopContext lc, SocketChannel client, InetSocketAddress clientAddress) {
+        this.ctx = ctx;
+        this.lc = lc;
+        this.loop = lc.loop;
         this.client = client;
         this.clientAddress = clientAddress;
-        this.up = new Direction(true);
-        this.down = new Direction(false);
+        this.id = lc.nextConnectionId();
+        this.openedAtNanos = loop.nanoTime();
     }
 
     /** Starts routing; called once on the owning loop right after accept. */
     void open() {
-        loop.add(this);
+        lc.add(this);
+        ctx.events().onOpened(this);
         connectNext();
+    }
+
+    // ------------------------------------------------------------------ ProxiedConnection
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public InetSocketAddress client() {
+        return clientAddress;
+    }
+
+    @Override
+    public Backend backend() {
+        if (connectedTo != null) {
+            return connectedTo;
+        }
+        return attempt.active() ? attempt.backend() : null;
+    }
+
+    @Override
+    public long bytesUp() {
+        return up.total;
+    }
+
+    @Override
+    public long bytesDown() {
+        return down.total;
+    }
+
+    @Override
+    public long openedAtNanos() {
+        return openedAtNanos;
+    }
+
+    @Override
+    public int attempts() {
+        return attempts;
     }
 
     // ------------------------------------------------------------------ routing and connect
 
     private void connectNext() {
         while (phase == Phase.CONNECTING) {
-            if (attempts > engine.config.connectRetries()) {
-                engine.metrics.recordRejected("connect_failed");
-                close();
+            if (attempts > ctx.config().connectRetries()) {
+                reject(RejectReason.CONNECT_FAILED);
                 return;
             }
             Optional<Route> next;
             try {
-                next = engine.routing.route(clientAddress, failedBackends);
+                next = ctx.routing().route(clientAddress.getAddress(), failedBackends);
             } catch (RuntimeException e) {
-                if (loop.mayWarn()) {
-                    log.warn("routing failed for client {}: {}", clientAddress.getHostAddress(), e.toString(), e);
+                if (lc.mayWarn()) {
+                    log.warn("routing failed for client {}: {}", clientAddress.getAddress().getHostAddress(), e.toString(), e);
                 }
-                engine.metrics.recordRejected("routing_error");
-                close();
+                reject(RejectReason.ROUTING_ERROR);
                 return;
             }
             if (next.isEmpty()) {
-                engine.metrics.recordRejected(attempts == 0 ? "no_backend" : "connect_failed");
-                close();
+                reject(attempts > 0 ? RejectReason.CONNECT_FAILED
+                        : gateRefused ? RejectReason.CIRCUIT_OPEN : RejectReason.NO_BACKEND);
                 return;
             }
-            route = next.get();
+            Route route = next.get();
             Backend b = route.backend();
-            if (!engine.hooks.gate().tryAcquire(b)) {
+            BackendGate.Permit permit = ctx.gate().tryAcquire(b);
+            if (permit == BackendGate.Permit.DENIED) {
                 // Lost the race for a half-open trial: not a failure of the backend, nor an attempt.
-                skip(b);
+                route.release();
+                gateRefused = true;
+                exclude(b);
                 continue;
             }
-            gateHeld = engine.hooks.gate() != EngineHooks.BackendGate.OPEN; // nothing to settle without breakers
+            attempt.begin(route, permit);
             attempts++;
+            ctx.events().onRouted(this, b);
             SocketChannel spare = takeWarm(b);
             if (spare != null) {
                 backend = spare;
-                warm = true;
-                established(false);
+                attempt.warm = true;
+                established(-1);
                 return;
             }
             if (startConnect(b)) {
@@ -145,7 +188,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
 
     private SocketChannel takeWarm(Backend b) {
         try {
-            return engine.hooks.warm().take(b);
+            return ctx.warm().take(b);
         } catch (RuntimeException e) {
             log.debug("warm connection to {} unavailable", b.id(), e);
             return null;
@@ -154,7 +197,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
 
     /** @return true when the connect is in progress, done, or the connection closed; false to try the next backend */
     private boolean startConnect(Backend b) {
-        connectStartNanos = System.nanoTime();
+        attempt.connectStartNanos = System.nanoTime();
         try {
             backend = SocketChannel.open();
             backend.configureBlocking(false);
@@ -162,7 +205,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         } catch (IOException e) {
             // Our own failure (e.g. out of file descriptors), not the backend's.
             localFailure(b, e);
-            close();
+            reject(RejectReason.LOCAL_ERROR);
             return true;
         }
         boolean connected;
@@ -173,33 +216,32 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             // is another 4-tuple, so it may still work.
             localFailure(b, e);
             closeBackend();
-            skip(b);
+            endAttempt(b);
             return false;
         } catch (IOException e) {
             connectFailed(e);
             return false;
         }
         if (connected) {
-            established(true);
+            established(System.nanoTime() - attempt.connectStartNanos);
             return true;
         }
         try {
-            backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
+            backendKey = loop.register(backend, SelectionKey.OP_CONNECT, this);
         } catch (ClosedChannelException e) {
             abort("register", e, false);
             return true;
         }
         backendOps = SelectionKey.OP_CONNECT;
-        loop.timers.schedule(this, connectStartNanos + engine.config.connectTimeout().toNanos());
+        loop.schedule(this, attempt.connectStartNanos + ctx.config().connectTimeout().toNanos());
         return true;
     }
 
     private void localFailure(Backend b, IOException e) {
-        if (loop.mayWarn()) {
+        if (lc.mayWarn()) {
             log.warn("cannot connect to backend {}: {} (a local limit, not the backend's fault)", b.id(), e.toString());
         }
-        engine.metrics.recordRejected("local_error");
-        releaseGate();
+        attempt.releasePermit();
     }
 
     private void finishConnect() {
@@ -208,52 +250,59 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 return;
             }
         } catch (IOException e) {
-            loop.timers.cancel(this);
+            loop.cancel(this);
             connectFailed(e);
             connectNext();
             return;
         }
-        loop.timers.cancel(this);
-        established(true);
+        loop.cancel(this);
+        established(System.nanoTime() - attempt.connectStartNanos);
     }
 
-    private void connectFailed(Throwable cause) {
-        Backend b = route.backend();
+    private void connectFailed(IOException cause) {
+        Backend b = attempt.backend();
         if (log.isDebugEnabled()) {
-            log.debug("connect to backend {} failed for client {}: {}", b.id(), clientAddress.getHostAddress(),
+            log.debug("connect to backend {} failed for client {}: {}", b.id(), clientAddress.getAddress().getHostAddress(),
                     cause.toString());
         }
-        engine.metrics.recordError(b.id());
-        settleGate(false);
+        ctx.events().onBackendFailed(this, b, cause);
+        attempt.verdict(false);
         try {
-            engine.routing.unbind(route.client(), b.id());
+            ctx.routing().unbind(attempt.route().client(), b.id());
         } catch (RuntimeException e) {
-            if (loop.mayWarn()) {
-                log.warn("dropping the binding of client {} failed", clientAddress.getHostAddress(), e);
+            if (lc.mayWarn()) {
+                log.warn("dropping the binding of client {} failed", clientAddress.getAddress().getHostAddress(), e);
             }
         }
         closeBackend();
-        skip(b);
+        endAttempt(b);
     }
 
-    private void skip(Backend b) {
-        route.release();
-        route = null;
+    /** The attempt on {@code b} is over without a connection: never try {@code b} again for this client. */
+    private void endAttempt(Backend b) {
+        attempt.end();
+        exclude(b);
+    }
+
+    private void exclude(Backend b) {
         if (failedBackends.isEmpty()) {
             failedBackends = new HashSet<>(4);
         }
         failedBackends.add(b.id());
     }
 
-    /** The backend socket is connected: register both sides and start relaying. */
-    private void established(boolean measured) {
-        Backend b = route.backend();
-        long now = System.nanoTime();
+    /**
+     * The backend socket is connected: register both sides and start relaying.
+     *
+     * @param connectNanos the connect's round trip, -1 for a warm spare
+     */
+    private void established(long connectNanos) {
+        Backend b = attempt.backend();
         try {
             if (backendKey == null) {
-                backendKey = backend.register(loop.selector, 0, this);
+                backendKey = loop.register(backend, 0, this);
             }
-            clientKey = client.register(loop.selector, 0, this);
+            clientKey = loop.register(client, 0, this);
         } catch (ClosedChannelException e) {
             abort("register", e, false);
             return;
@@ -261,54 +310,50 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         backendOps = 0;
         clientOps = 0;
         phase = Phase.RELAYING;
-        verdictDeadlineNanos = now + EngineHooks.BackendGate.VERDICT_WINDOW.toNanos();
-        if (measured) {
-            engine.metrics.recordConnectRtt(b.id(), now - connectStartNanos);
-        }
-        engine.metrics.recordConnection(b.id());
-        connectedAtNanos = now;
-        lastActivityNanos = loop.now();
+        connectedTo = b;
+        attempt.verdictDeadlineNanos = System.nanoTime() + BackendGate.VERDICT_WINDOW.toNanos();
+        lastActivityNanos = loop.nanoTime();
         up.src = client;
         up.dst = backend;
         down.src = backend;
         down.dst = client;
+        ctx.events().onConnected(this, b, connectNanos);
         updateInterest();
         scheduleRelayTimer();
     }
 
-    /** While relaying the timer serves the breaker verdict (while undecided) and the idle timeout. */
+    /** While relaying the timer serves the gate's verdict (while undecided) and the idle timeout. */
     private void scheduleRelayTimer() {
-        long idle = engine.config.idleTimeout().toNanos();
+        long idle = ctx.config().idleTimeout().toNanos();
         boolean idleOn = idle > 0;
-        if (gateHeld) {
-            long deadline = verdictDeadlineNanos;
+        if (attempt.awaitingVerdict()) {
+            long deadline = attempt.verdictDeadlineNanos;
             if (idleOn && lastActivityNanos + idle - deadline < 0) {
                 deadline = lastActivityNanos + idle;
             }
-            loop.timers.schedule(this, deadline);
+            loop.schedule(this, deadline);
         } else if (idleOn) {
-            loop.timers.schedule(this, lastActivityNanos + idle);
+            loop.schedule(this, lastActivityNanos + idle);
         } else {
-            loop.timers.cancel(this);
+            loop.cancel(this);
         }
     }
 
     // ------------------------------------------------------------------ timers
 
     @Override
-    void expire(long now) {
+    protected void expire(long now) {
         if (phase == Phase.CONNECTING) {
-            connectFailed(new IOException("connect timed out after " + engine.config.connectTimeout().toMillis() + " ms"));
+            connectFailed(new IOException("connect timed out after " + ctx.config().connectTimeout().toMillis() + " ms"));
             connectNext();
         } else if (phase == Phase.RELAYING) {
-            if (gateHeld && now - verdictDeadlineNanos >= 0) {
-                settleGate(true); // stood without failing: the backend is up
+            if (attempt.awaitingVerdict() && now - attempt.verdictDeadlineNanos >= 0) {
+                attempt.verdict(true); // stood without failing: the backend is up
             }
-            long idle = engine.config.idleTimeout().toNanos();
+            long idle = ctx.config().idleTimeout().toNanos();
             if (idle > 0 && now - lastActivityNanos >= idle) {
-                log.debug("closing idle connection of client {}", clientAddress.getHostAddress());
-                engine.metrics.recordRejected("idle_timeout");
-                close();
+                log.debug("closing idle connection of client {}", clientAddress.getAddress().getHostAddress());
+                close(CloseReason.IDLE_TIMEOUT);
             } else {
                 scheduleRelayTimer();
             }
@@ -316,7 +361,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
     }
 
     @Override
-    void expireFailed(Throwable cause) {
+    protected void expireFailed(Throwable cause) {
         onFailure(cause);
     }
 
@@ -349,7 +394,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
 
     /** Reads from {@code d.src} and writes to {@code d.dst} until the source is drained or the peer is full. */
     private void relay(Direction d) {
-        BufferPool pool = loop.buffers;
+        BufferPool pool = lc.buffers;
         for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
             ByteBuffer b = pool.take();
             int n;
@@ -370,9 +415,9 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 pool.release(b);
                 return;
             }
-            boolean firstBackendByte = !d.isUp && !backendAnswered;
+            boolean firstBackendByte = !d.isUp && !attempt.backendAnswered;
             if (firstBackendByte) {
-                backendAnswered = true;
+                attempt.backendAnswered = true;
             }
             b.flip();
             try {
@@ -382,7 +427,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
                 abort(d.isUp ? "backend write" : "client write", e, d.isUp);
                 return;
             }
-            lastActivityNanos = loop.now();
+            lastActivityNanos = loop.nanoTime();
             d.count(n);
             boolean full = b.hasRemaining();
             if (full) {
@@ -390,8 +435,11 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             } else {
                 pool.release(b);
             }
+            if (up.unreported + down.unreported >= REPORT_BYTES) {
+                reportBytes();
+            }
             if (firstBackendByte) {
-                settleGate(true); // after the buffer is stored or given back: a throwing hook leaks nothing
+                attempt.verdict(true); // after the buffer is stored or given back: a throwing gate leaks nothing
             }
             if (full || n < b.capacity()) {
                 return;
@@ -409,9 +457,9 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             abort(d.isUp ? "backend write" : "client write", e, d.isUp);
             return;
         }
-        lastActivityNanos = loop.now();
+        lastActivityNanos = loop.nanoTime();
         if (!d.pending.hasRemaining()) {
-            loop.buffers.release(d.pending);
+            lc.buffers.release(d.pending);
             d.pending = null;
             endIfFlushed(d);
         }
@@ -425,8 +473,7 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         d.ended = true;
         Direction other = d == up ? down : up;
         if (other.ended) {
-            cleanEnd = true;
-            close(); // both ways done: close() sends the FIN, a shutdown first would be one more syscall
+            close(CloseReason.COMPLETED); // close() sends the FIN, a shutdown first would be one more syscall
             return;
         }
         try {
@@ -449,6 +496,12 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
         }
     }
 
+    private void reportBytes() {
+        if (connectedTo != null && (up.unreported | down.unreported) != 0) {
+            ctx.events().onBytes(this, connectedTo, up.takeUnreported(), down.takeUnreported());
+        }
+    }
+
     // ------------------------------------------------------------------ failure and close
 
     /**
@@ -459,48 +512,32 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
      */
     private void abort(String where, IOException e, boolean backendSide) {
         if (log.isDebugEnabled()) {
-            log.debug("connection of client {} to {} ended by error ({}): {}", clientAddress.getHostAddress(),
-                    route == null ? "-" : route.backend().id(), where, e.toString());
+            log.debug("connection of client {} to {} ended by error ({}): {}", clientAddress.getAddress().getHostAddress(),
+                    attempt.active() ? attempt.backend().id() : "-", where, e.toString());
         }
-        if (backendSide && route != null && !backendAnswered) {
-            if (warm) {
-                releaseGate(); // a stale spare says little about the backend now
+        if (backendSide && attempt.active() && !attempt.backendAnswered) {
+            if (attempt.warm) {
+                attempt.releasePermit(); // a stale spare says little about the backend now
             } else {
-                engine.metrics.recordError(route.backend().id());
-                settleGate(false); // no-op once the verdict was given: one verdict per attempt
+                ctx.events().onBackendFailed(this, attempt.backend(), e);
+                attempt.verdict(false); // no-op once the verdict was given: one verdict per attempt
             }
         }
-        close();
+        close(backendSide ? CloseReason.BACKEND_ERROR : CloseReason.CLIENT_ERROR);
     }
 
     @Override
     public void onFailure(Throwable cause) {
-        if (loop.mayWarn()) {
-            log.error("connection of client {} failed unexpectedly", clientAddress.getHostAddress(), cause);
+        if (lc.mayWarn()) {
+            log.error("connection of client {} failed unexpectedly", clientAddress.getAddress().getHostAddress(), cause);
         }
-        close();
+        close(CloseReason.INTERNAL_ERROR);
     }
 
-    /** Settles the breaker permission of this attempt with a verdict. */
-    private void settleGate(boolean success) {
-        if (!gateHeld) {
-            return;
-        }
-        gateHeld = false;
-        Backend b = route.backend();
-        if (success) {
-            engine.hooks.gate().onSuccess(b);
-        } else {
-            engine.hooks.gate().onFailure(b);
-        }
-    }
-
-    /** Gives the breaker permission of this attempt back without a verdict. */
-    private void releaseGate() {
-        if (gateHeld) {
-            gateHeld = false;
-            engine.hooks.gate().release(route.backend());
-        }
+    /** No backend will serve this client: tell the listeners why, then close. */
+    private void reject(RejectReason reason) {
+        ctx.events().onRejected(clientAddress, this, reason);
+        close(CloseReason.REJECTED);
     }
 
     /**
@@ -508,40 +545,31 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
      * are released before anything is reported, so a failing report cannot leak a socket, a
      * buffer or an active count.
      */
-    void close() {
+    void close(CloseReason reason) {
         if (phase == Phase.CLOSED) {
             return;
         }
-        boolean wasRelaying = phase == Phase.RELAYING;
         phase = Phase.CLOSED;
-        Route r = route;
         try {
-            loop.timers.cancel(this);
-            loop.remove(this);
+            loop.cancel(this);
+            lc.remove(this);
             loop.closeSoon(client);
             closeBackend();
-            up.releaseBuffer(loop.buffers);
-            down.releaseBuffer(loop.buffers);
-            if (r != null) {
-                r.release();
-            }
+            up.releaseBuffer(lc.buffers);
+            down.releaseBuffer(lc.buffers);
         } finally {
-            engine.connectionClosed();
+            ctx.active().decrementAndGet();
         }
-        if (r != null) {
-            if (cleanEnd) {
-                settleGate(true); // both ways ended normally before the verdict window: a success
+        if (attempt.active()) {
+            if (reason == CloseReason.COMPLETED) {
+                attempt.verdict(true); // both ways ended normally before the verdict window: a success
             } else {
-                releaseGate(); // client error, idle timeout, shutdown, closed while connecting: no verdict
+                attempt.releasePermit(); // client error, idle timeout, shutdown, closed while connecting: no verdict
             }
-            route = null;
-            if (wasRelaying) {
-                String id = r.backend().id();
-                up.report(engine, id);
-                down.report(engine, id);
-                engine.metrics.recordDisconnection(id, Duration.ofNanos(System.nanoTime() - connectedAtNanos));
-            }
+            attempt.end();
         }
+        reportBytes();
+        ctx.events().onClosed(this, reason);
     }
 
     private void closeBackend() {
@@ -558,53 +586,6 @@ final class ProxyConnection extends LoopTimer implements IoHandler {
             ch.close();
         } catch (IOException e) {
             log.trace("close failed", e);
-        }
-    }
-
-    /** One way of the relay: client to backend ("up") or backend to client ("down"). */
-    private final class Direction {
-        final boolean isUp;
-        SocketChannel src;
-        SocketChannel dst;
-        /** Bytes read but not yet written: only while the peer is slow. */
-        ByteBuffer pending;
-        /** The source sent end-of-stream. */
-        boolean eof;
-        /** End-of-stream was passed on to the destination. */
-        boolean ended;
-        long unreported;
-
-        Direction(boolean isUp) {
-            this.isUp = isUp;
-        }
-
-        boolean wantsRead() {
-            return !eof && pending == null;
-        }
-
-        void count(int n) {
-            unreported += n;
-            if (unreported >= METRICS_FLUSH_BYTES) {
-                report(engine, route.backend().id());
-            }
-        }
-
-        void report(ProxyEngine e, String backendId) {
-            if (unreported > 0) {
-                if (isUp) {
-                    e.metrics.recordBytesSent(backendId, unreported);
-                } else {
-                    e.metrics.recordBytesReceived(backendId, unreported);
-                }
-                unreported = 0;
-            }
-        }
-
-        void releaseBuffer(BufferPool pool) {
-            if (pending != null) {
-                pool.release(pending);
-                pending = null;
-            }
         }
     }
 }

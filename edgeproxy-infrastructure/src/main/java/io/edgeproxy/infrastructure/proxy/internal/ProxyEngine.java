@@ -1,27 +1,29 @@
 package io.edgeproxy.infrastructure.proxy.internal;
 
-import io.edgeproxy.domain.port.MetricsStore;
-import io.edgeproxy.domain.routing.RoutingService;
-import io.edgeproxy.infrastructure.proxy.ProxyConfig;
+import io.edgeproxy.infrastructure.loop.EventLoops;
+import io.edgeproxy.infrastructure.proxy.CloseReason;
+import io.edgeproxy.infrastructure.proxy.RejectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The NIO TCP proxy: N {@link EventLoop}s, their listeners, and the connections they own.
+ * The NIO TCP proxy: listeners and the connections they accept, on an {@link EventLoops} group the
+ * caller owns.
  *
  * <p>On Linux each loop gets its own listening socket bound with {@code SO_REUSEPORT}, so the
  * kernel spreads new connections over the loops and no thread hands off work. Elsewhere (or when
- * {@link ProxyConfig#reusePort()} is off) loop 0 owns the only listener and hands accepted
- * connections to the loops round-robin.
+ * {@code reusePort} is off) loop 0 owns the only listener and hands accepted connections to the
+ * loops round-robin. When a loop stops, it closes the connections it owns.
  */
 public final class ProxyEngine {
 
@@ -29,43 +31,44 @@ public final class ProxyEngine {
     /** Free buffers each loop keeps for reuse: 256 x 32 KiB = 8 MiB at most per loop by default. */
     private static final int RETAINED_BUFFERS = 256;
 
-    final ProxyConfig config;
-    final RoutingService routing;
-    final MetricsStore metrics;
-    final EngineHooks hooks;
-
-    private final AtomicInteger active = new AtomicInteger();
-    /** Published whole once start() has built it; read by stats from any thread. */
-    private volatile List<EventLoop> loops = List.of();
-    private final List<ServerSocketChannel> listeners = new ArrayList<>();
-    private volatile InetSocketAddress localAddress;
-    private boolean started;
-    private boolean closed;
-
-    public ProxyEngine(ProxyConfig config, RoutingService routing, MetricsStore metrics, EngineHooks hooks) {
-        this.config = config;
-        this.routing = routing;
-        this.metrics = new GuardedMetricsStore(metrics);
-        this.hooks = hooks;
+    static {
+        // Load what the failure paths need now: out of file descriptors, loading a class from a jar
+        // fails, and a connection that cannot load its close reason can never be closed.
+        CloseReason.values();
+        RejectReason.values();
     }
 
-    /** Binds the listeners and starts the loops. */
-    public synchronized void start(InetSocketAddress address) throws IOException {
-        if (started || closed) {
-            throw new IllegalStateException(closed ? "engine closed; build a new proxy" : "engine already started");
+    private final EngineContext ctx;
+    private final List<ServerSocketChannel> listeners = new ArrayList<>();
+    private volatile List<LoopContext> loops = List.of();
+    private volatile InetSocketAddress localAddress;
+    private boolean started;
+
+    public ProxyEngine(EngineContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * Binds the listeners on {@code group}'s loops, which must not be started yet (so no select
+     * races the registrations), and makes each loop close its connections when it stops.
+     */
+    public synchronized void start(EventLoops group, InetSocketAddress address) throws IOException {
+        if (started) {
+            throw new IllegalStateException("engine already started");
         }
         started = true;
-        List<EventLoop> created = new ArrayList<>();
+        List<LoopContext> contexts = new ArrayList<>();
+        for (int i = 0; i < group.size(); i++) {
+            contexts.add(new LoopContext(group.get(i), ctx.config().bufferSize(), RETAINED_BUFFERS));
+        }
+        loops = List.copyOf(contexts);
+        group.onStop(i -> loops.get(i)::closeAll);
         try {
-            for (int i = 0; i < config.eventLoops(); i++) {
-                created.add(new EventLoop(i, config.bufferSize(), RETAINED_BUFFERS));
-            }
-            loops = List.copyOf(created);
-            boolean reusePort = config.reusePort() && reusePortSupported();
+            boolean reusePort = ctx.config().reusePort() && reusePortSupported();
             if (reusePort && address.getPort() != 0) {
                 requireUnshared(address);
             }
-            int listenerCount = reusePort ? loops.size() : 1;
+            int listenerCount = reusePort ? contexts.size() : 1;
             InetSocketAddress bindTo = address;
             for (int i = 0; i < listenerCount; i++) {
                 ServerSocketChannel ssc = ServerSocketChannel.open();
@@ -75,26 +78,22 @@ public final class ProxyEngine {
                 if (reusePort) {
                     ssc.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                 }
-                ssc.bind(bindTo, config.acceptBacklog());
+                ssc.bind(bindTo, ctx.config().acceptBacklog());
                 if (i == 0) {
                     // Port 0 picks a free port: the other loops' listeners join that same port.
                     InetSocketAddress bound = (InetSocketAddress) ssc.getLocalAddress();
                     bindTo = new InetSocketAddress(address.getAddress(), bound.getPort());
                     localAddress = bound;
                 }
-                EventLoop owner = loops.get(i);
-                Acceptor acceptor = new Acceptor(this, owner, ssc, reusePort ? null : loops);
-                acceptor.key = ssc.register(owner.selector, java.nio.channels.SelectionKey.OP_ACCEPT, acceptor);
+                LoopContext owner = contexts.get(i);
+                Acceptor acceptor = new Acceptor(ctx, owner, ssc, reusePort ? null : loops);
+                acceptor.key = owner.loop.register(ssc, SelectionKey.OP_ACCEPT, acceptor);
             }
-            log.debug("engine: {} event loops, {} listeners (SO_REUSEPORT {})", loops.size(), listenerCount,
+            log.debug("engine: {} event loops, {} listeners (SO_REUSEPORT {})", contexts.size(), listenerCount,
                     reusePort ? "on" : "off");
         } catch (IOException | RuntimeException e) {
-            loops = List.copyOf(created);
-            closeResources();
+            closeListeners();
             throw e;
-        }
-        for (EventLoop loop : loops) {
-            loop.start();
         }
     }
 
@@ -106,8 +105,8 @@ public final class ProxyEngine {
         try (ServerSocketChannel probe = ServerSocketChannel.open()) {
             probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             probe.bind(address, 1);
-        } catch (java.net.BindException e) {
-            throw new java.net.BindException("address already in use (another process listens on it): " + e.getMessage());
+        } catch (BindException e) {
+            throw new BindException("address already in use (another process listens on it): " + e.getMessage());
         }
     }
 
@@ -132,66 +131,37 @@ public final class ProxyEngine {
         return a;
     }
 
-    public int eventLoops() {
-        return config.eventLoops();
+    public int activeConnections() {
+        return ctx.active().get();
     }
 
-    public int activeConnections() {
-        return active.get();
+    public long listenerFailures() {
+        return ctx.events().failures();
     }
 
     public long bufferBytesInUse() {
         long sum = 0;
-        for (EventLoop loop : loops) {
-            sum += loop.buffers.inUseBytes();
+        for (LoopContext lc : loops) {
+            sum += lc.buffers.inUseBytes();
         }
         return sum;
     }
 
-    void connectionOpened() {
-        active.incrementAndGet();
-    }
-
-    void connectionClosed() {
-        active.decrementAndGet();
-    }
-
     /**
-     * Closes the listeners first (so no loop hands a new connection to a loop that has already
-     * stopped), then every connection, and stops the loops: the accepting loop 0 before the
-     * others. Idempotent.
+     * Closes the listening sockets: new clients are refused from now on. The loops are woken, so
+     * each deregisters its listener (which releases the port) at once. Idempotent.
      */
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        closeListeners();
-        List<EventLoop> all = loops;
-        try {
-            for (EventLoop loop : all) {
-                loop.stop();
-                loop.join(5_000); // in order: a handoff queued by loop 0 runs before its target stops
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void closeResources() {
-        for (EventLoop loop : loops) {
-            loop.closeSelectorIfNotStarted();
-        }
-        closeListeners();
-    }
-
-    private void closeListeners() {
+    public synchronized void closeListeners() {
         for (ServerSocketChannel ssc : listeners) {
             try {
                 ssc.close();
             } catch (IOException e) {
                 log.debug("engine: closing a listener failed", e);
             }
+        }
+        listeners.clear();
+        for (LoopContext lc : loops) {
+            lc.loop.execute(() -> { }); // a select after the close releases the socket
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.edgeproxy.infrastructure.proxy.internal;
+package io.edgeproxy.infrastructure.loop;
 
 import java.util.Arrays;
 

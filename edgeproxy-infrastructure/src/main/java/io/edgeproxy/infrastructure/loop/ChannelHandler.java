@@ -1,9 +1,9 @@
-package io.edgeproxy.infrastructure.proxy.internal;
+package io.edgeproxy.infrastructure.loop;
 
 import java.nio.channels.SelectionKey;
 
-/** What a {@link SelectionKey} of an event loop is attached to. */
-interface IoHandler {
+/** What a channel registered with an {@link EventLoop} is attached to: its readiness events go here. */
+public interface ChannelHandler {
 
     /** The key's channel is ready for {@code readyOps}; runs on the owning loop. */
     void onReady(SelectionKey key, int readyOps);

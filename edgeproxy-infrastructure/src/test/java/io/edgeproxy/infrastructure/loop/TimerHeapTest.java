@@ -1,4 +1,4 @@
-package io.edgeproxy.infrastructure.proxy.internal;
+package io.edgeproxy.infrastructure.loop;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +18,12 @@ class TimerHeapTest {
         }
 
         @Override
-        void expire(long now) {
+        protected void expire(long now) {
             fired.add(deadline);
         }
 
         @Override
-        void expireFailed(Throwable cause) {
+        protected void expireFailed(Throwable cause) {
             throw new AssertionError("expire failed", cause);
         }
     }
