@@ -12,10 +12,12 @@ import io.edgeproxy.infrastructure.health.HealthStatus;
 import io.edgeproxy.infrastructure.net.SocketAddresses;
 import io.edgeproxy.infrastructure.pool.ConnectionPool;
 import io.edgeproxy.infrastructure.pool.PoolStats;
+import io.edgeproxy.infrastructure.proxy.BackendsListener;
 import io.edgeproxy.infrastructure.proxy.CloseReason;
 import io.edgeproxy.infrastructure.proxy.ConnectionListener;
 import io.edgeproxy.infrastructure.proxy.ProxiedConnection;
 import io.edgeproxy.infrastructure.proxy.RejectReason;
+import io.edgeproxy.infrastructure.proxy.RepositoryWatcher;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
@@ -69,7 +71,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * PrometheusMetricsStore metrics = PrometheusMetricsStore.builder()
  *         .endpoint(PrometheusMetricsConfig.enabled("0.0.0.0:9090", "/metrics"))
  *         .build();
- * EdgeProxy proxy = EdgeProxy.builder().connectionListener(metrics).extension(metrics)...build().start();
+ * EdgeProxy proxy = metrics.applyTo(EdgeProxy.builder())   // connectionListener(metrics).extension(metrics)
+ *         .listenAddress("0.0.0.0:8080").backends(backends).build().start();
  * String text = metrics.scrape();   // or let Prometheus scrape http://host:9090/metrics
  * }</pre>
  *
@@ -125,6 +128,8 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
 
     private final Object lifecycle = new Object();
     private final List<Collector> proxyCollectors = new ArrayList<>();
+    private final BackendsListener backendsListener = this::backendsChanged;
+    private RepositoryWatcher watcher;
     private HTTPServer server;
     private boolean closed;
 
@@ -321,8 +326,9 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
     /**
      * The backend set changed: series of backends not in {@code backends} are removed (a backend
      * with connections still open keeps its series until they end), and every backend in it gets its
-     * series at zero, so rates and ratios over them exist before the first connection. Fed by the proxy's repository
-     * watcher once started as an extension; an embedder without one may call it.
+     * series at zero, so rates and ratios over them exist before the first connection. Fed by the
+     * proxy's {@link RepositoryWatcher} once started as an extension; an embedder without one may
+     * call it.
      */
     public void backendsChanged(List<Backend> backends) {
         List<String> ids = new ArrayList<>(backends.size());
@@ -401,10 +407,22 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
             if (closed) {
                 throw new IllegalStateException("metrics store closed");
             }
-            backendsChanged(proxy.backends().all());
+            RepositoryWatcher watcher = proxy.repositoryWatcher();
+            watcher.subscribe(backendsListener);
+            this.watcher = watcher;
             bindComponents(proxy);
         }
         startEndpoint();
+    }
+
+    /**
+     * Adds this store to {@code builder} as a connection listener and an extension (not as its
+     * {@code MetricsStore}: that would count every connection twice).
+     *
+     * @return {@code builder}
+     */
+    public EdgeProxy.Builder applyTo(EdgeProxy.Builder builder) {
+        return builder.connectionListener(this).extension(this);
     }
 
     private void bindComponents(EdgeProxy proxy) {
@@ -422,15 +440,17 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
                     }))
                     .register(registry));
         }
-        proxy.healthMonitor().ifPresent(health -> {
+        HealthMonitor health = proxy.healthMonitor();
+        if (health.enabled()) {
             health.onChange(this::healthChanged);
             proxyCollectors.add(GaugeWithCallback.builder().name("edgeproxy_backend_healthy")
                     .help("Whether active health checks find the backend up (1) or down (0)")
                     .labelNames(BACKEND)
                     .callback(cb -> forEachLive(id -> cb.call(health.isHealthy(id) ? 1 : 0, id)))
                     .register(registry));
-        });
-        proxy.connectionPool().ifPresent(pool -> {
+        }
+        ConnectionPool pool = proxy.connectionPool();
+        if (pool.enabled()) {
             proxyCollectors.add(GaugeWithCallback.builder().name("edgeproxy_pool_connections")
                     .help("Backend connections held by the warm pool: idle (warm spares) or in use")
                     .labelNames(BACKEND, "state")
@@ -445,7 +465,7 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
                     .labelNames(BACKEND)
                     .callback(cb -> forEachLive(id -> cb.call(pool.stats(id).warmTaken(), id)))
                     .register(registry));
-        });
+        }
     }
 
     private void forEachLive(java.util.function.Consumer<String> action) {
@@ -545,6 +565,10 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
             }
             proxyCollectors.forEach(registry::unregister);
             proxyCollectors.clear();
+            if (watcher != null) {
+                watcher.unsubscribe(backendsListener);
+                watcher = null;
+            }
         }
     }
 
