@@ -10,6 +10,7 @@ import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import io.edgeproxy.infrastructure.memory.InMemoryMetricsStore;
 import io.edgeproxy.infrastructure.pool.PoolConfig;
 import io.edgeproxy.infrastructure.ratelimit.RateLimitConfig;
+import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -84,10 +85,7 @@ class EdgeProxyResilienceTest {
             return body < 0 ? null : response.substring(body + 4);
         } finally {
             // The proxy ends the pair once our close reaches it; the next request must not see it active.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (proxy.activeConnections() != 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Eventually.await(Duration.ofSeconds(5), "the pair ended", () -> proxy.activeConnections() == 0);
         }
     }
 
@@ -116,12 +114,8 @@ class EdgeProxyResilienceTest {
         return server;
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Eventually.await(Duration.ofSeconds(20), what, condition);
     }
 
     @Test
@@ -232,7 +226,7 @@ class EdgeProxyResilienceTest {
         EdgeProxy proxy = track(proxy(new InMemoryBackendRepository(List.of(backend("b1", server.getLocalPort()))))
                 .pool(PoolConfig.builder().warmConnectionsPerBackend(2).build())
                 .build().start());
-        await(() -> accepted.get() == 2, "two warm spares");
+        await(() -> proxy.connectionPool().stats("b1").idle() == 2, "two warm spares in the pool");
 
         try (Socket client = new Socket()) {
             client.connect(proxy.localAddress(), 5_000);

@@ -12,9 +12,10 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * The resilience components (rate limiter, circuit breaker, health checks, connection pool) stand
- * alone: each uses only the JDK, SLF4J, the domain, itself and the engine's public seams (the event
- * loops, the hook interfaces of package {@code proxy}, address helpers), and nobody reaches into
- * another component's {@code internal} package.
+ * alone: each uses only the JDK, SLF4J, the domain, itself, the engine's public seams (the event
+ * loops, the hook interfaces of package {@code proxy}, never {@code proxy.internal}, address
+ * helpers) and the shared validation helpers, and nobody reaches into another component's
+ * {@code internal} package.
  */
 class ResilienceComponentsArchitectureTest {
 
@@ -24,13 +25,13 @@ class ResilienceComponentsArchitectureTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ratelimit", "circuit", "health", "pool"})
-    void aComponentDependsOnlyOnTheJdkSlf4jTheDomainAndItself(String component) {
+    void aComponentDependsOnlyOnTheJdkSlf4jTheDomainTheEngineSpiAndItself(String component) {
         classes().that().resideInAPackage("io.edgeproxy.infrastructure." + component + "..")
                 .should().onlyDependOnClassesThat()
                 .resideInAnyPackage("java..", "org.slf4j..", "io.edgeproxy.domain..",
                         "io.edgeproxy.infrastructure." + component + "..",
                         "io.edgeproxy.infrastructure.proxy", "io.edgeproxy.infrastructure.loop",
-                        "io.edgeproxy.infrastructure.net")
+                        "io.edgeproxy.infrastructure.net", "io.edgeproxy.infrastructure.internal")
                 .check(CLASSES);
     }
 
@@ -40,14 +41,6 @@ class ResilienceComponentsArchitectureTest {
         noClasses().that().resideOutsideOfPackage("io.edgeproxy.infrastructure." + component + "..")
                 .should().dependOnClassesThat()
                 .resideInAPackage("io.edgeproxy.infrastructure." + component + ".internal..")
-                .check(CLASSES);
-    }
-
-    /** The engine's machinery is wired by the composition root (EdgeProxy) only; everyone else uses its public seams. */
-    @Test
-    void onlyTheCompositionRootUsesTheEngineInternals() {
-        noClasses().that().resideOutsideOfPackages("io.edgeproxy.infrastructure.proxy..", "io.edgeproxy.infrastructure")
-                .should().dependOnClassesThat().resideInAPackage("io.edgeproxy.infrastructure.proxy.internal..")
                 .check(CLASSES);
     }
 

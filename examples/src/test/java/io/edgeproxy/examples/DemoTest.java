@@ -1,5 +1,6 @@
 package io.edgeproxy.examples;
 
+import io.edgeproxy.domain.testing.Eventually;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -109,11 +111,8 @@ class DemoTest {
                 .contains("Press Ctrl+C to stop.");
     }
 
-    private static void awaitNoActiveConnections() throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (demo.proxy().activeConnections() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(demo.proxy().activeConnections()).isZero();
+    private static void awaitNoActiveConnections() {
+        Eventually.await(Duration.ofSeconds(5), "no active connections", () -> demo.proxy().activeConnections() == 0,
+                () -> "(" + demo.proxy().activeConnections() + " active)");
     }
 }

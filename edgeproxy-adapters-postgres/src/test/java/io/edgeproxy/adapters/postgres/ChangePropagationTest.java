@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.edgeproxy.adapters.postgres.testing.Eventually.await;
+import static io.edgeproxy.domain.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -14,8 +14,9 @@ import java.util.List;
  *   score = geo * 100 + (active / softLimit) / weight
  *   geo   = 0 client's country, 1 client's region, 2 this proxy's region, 3 elsewhere
  * </pre>
- * Backends at their hard limit and backends of weight 0 are never chosen; a soft limit of 0 counts
- * as 1. Equal scores go to the backend with fewer active connections, then to the smaller id, so
+ * Backends at their hard limit and backends of weight 0 are never chosen (the routing use case
+ * leaves them out of the candidates already; the checks keep this balancer safe on its own); a soft
+ * limit of 0 counts as 1. Equal scores go to the backend with fewer active connections, then to the smaller id, so
  * the choice is deterministic. Stateless and thread-safe.
  */
 public final class GeoScoreLoadBalancer implements LoadBalancer {

@@ -30,7 +30,9 @@ import java.util.Set;
  *       expired is never used, even before garbage collection removes it; a binding to a backend
  *       that cannot take the client is dropped.</li>
  *   <li>Otherwise the client's location is resolved and the {@link LoadBalancer} chooses among the
- *       available backends; the choice becomes the client's binding.</li>
+ *       backends that can take a new client: healthy, available, not excluded, of weight above 0
+ *       and below their hard limit. Any load balancer gets only those; the choice becomes the
+ *       client's binding.</li>
  * </ol>
  * The chosen backend's active count is taken at once (see {@link BackendLoad}); the caller gives it
  * back with {@link Route#release()} when the connection ends.
@@ -151,12 +153,17 @@ public final class RoutingService {
         return b.healthy() && !excluded.contains(b.id()) && availability.isAvailable(b);
     }
 
+    /**
+     * The backends a new client may go to, whatever the load balancer: healthy, available, not
+     * excluded, of weight above 0 (weight 0 drains: bound clients stay, new ones go elsewhere) and
+     * below their hard limit. Filtered while the one list per route is built.
+     */
     private List<Backend> candidates(Set<String> excluded) {
         List<Backend> healthy = backends.healthy();
         List<Backend> out = new ArrayList<>(healthy.size());
         for (int i = 0, n = healthy.size(); i < n; i++) {
             Backend b = healthy.get(i);
-            if (isCandidate(b, excluded) && load.active(b.id()) < b.hardLimit()) {
+            if (b.weight() > 0 && isCandidate(b, excluded) && load.active(b.id()) < b.hardLimit()) {
                 out.add(b);
             }
         }

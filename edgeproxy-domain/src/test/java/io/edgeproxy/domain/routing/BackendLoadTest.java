@@ -1,6 +1,7 @@
 package io.edgeproxy.domain.routing;
 
 import io.edgeproxy.domain.Backend;
+import io.edgeproxy.domain.testing.Concurrently;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ class BackendLoadTest {
         }
         AtomicInteger acquired = new AtomicInteger();
 
-        Threads.runTogether(THREADS, thread -> {
+        Concurrently.start(THREADS, thread -> {
             for (Backend b : backends) {
                 for (int i = 0; i < 2; i++) {
                     if (load.tryAcquire(b)) {
@@ -82,7 +83,7 @@ class BackendLoadTest {
                     }
                 }
             }
-        });
+        }).join(60);
 
         assertThat(backends).allSatisfy(b -> assertThat(load.active(b.id())).as(b.id()).isEqualTo(3));
         assertThat(acquired.get()).isEqualTo(3 * backends.size());
@@ -96,7 +97,7 @@ class BackendLoadTest {
         AtomicInteger mostHeld = new AtomicInteger();
         AtomicInteger successes = new AtomicInteger();
 
-        Threads.runTogether(THREADS, thread -> {
+        Concurrently.start(THREADS, thread -> {
             for (int i = 0; i < 100_000; i++) {
                 if (load.tryAcquire(b)) {
                     successes.incrementAndGet();
@@ -105,7 +106,7 @@ class BackendLoadTest {
                     load.release("a");
                 }
             }
-        });
+        }).join(60);
 
         assertThat(mostHeld.get()).isBetween(1, 3);
         assertThat(successes.get()).isPositive();

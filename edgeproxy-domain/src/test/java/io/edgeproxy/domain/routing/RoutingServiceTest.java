@@ -6,11 +6,14 @@ import io.edgeproxy.domain.ClientKey;
 import io.edgeproxy.domain.GeoInfo;
 import io.edgeproxy.domain.RegionCode;
 import io.edgeproxy.domain.port.LoadBalancer;
+import io.edgeproxy.domain.testing.Concurrently;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -311,6 +314,36 @@ class RoutingServiceTest {
     }
 
     @Test
+    void givesAnyLoadBalancerOnlyBackendsThatCanTakeANewClient() {
+        Backend drained = backend("drained").weight(0).build();
+        Backend sick = backend("sick").healthy(false).build();
+        Backend down = backend("down").build();
+        Backend full = backend("full").softLimit(1).hardLimit(1).build();
+        Backend small = backend("small").softLimit(2).hardLimit(2).build();
+        Backend roomy = backend("roomy").build();
+        unavailable.add("down");
+        List<List<String>> offered = new ArrayList<>();
+        LoadBalancer first = (candidates, context) -> {
+            offered.add(candidates.stream().map(Backend::id).toList());
+            return candidates.get(0); // no checks of its own, as a naive custom balancer would do
+        };
+        RoutingService routing = service(new TestBackendRepository(drained, sick, down, full, small, roomy))
+                .loadBalancer(first).build();
+        occupy(routing, full, 1);
+
+        List<String> chosen = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            chosen.add(routing.route(client(i), Set.of()).orElseThrow().backend().id()); // none released
+        }
+
+        assertThat(chosen).containsExactly("small", "small", "roomy", "roomy");
+        assertThat(offered).containsExactly(
+                List.of("small", "roomy"), List.of("small", "roomy"), List.of("roomy"), List.of("roomy"));
+        assertThat(routing.load().active("drained")).isZero();
+        assertThat(routing.load().active("full")).isEqualTo(1);
+    }
+
+    @Test
     void choosesAgainWhenTheChoiceLostItsLastSlotToAnotherThread() {
         Backend a = backend("a").softLimit(1).hardLimit(1).build();
         Backend b = backend("b").build();
@@ -364,13 +397,13 @@ class RoutingServiceTest {
         RoutingService routing = service(new TestBackendRepository(a, b)).build();
         AtomicInteger routed = new AtomicInteger();
 
-        Threads.runTogether(8, thread -> {
+        Concurrently.start(8, thread -> {
             for (int i = 0; i < 200; i++) {
                 if (routing.route(client(thread * 1000 + i), Set.of()).isPresent()) { // never released
                     routed.incrementAndGet();
                 }
             }
-        });
+        }).join(60);
 
         assertThat(routed.get()).isEqualTo(20);
         assertThat(routing.load().active("a")).isEqualTo(10);
@@ -385,7 +418,7 @@ class RoutingServiceTest {
         Map<String, AtomicInteger> holding = Map.of("a", new AtomicInteger(), "b", new AtomicInteger());
         Map<String, AtomicInteger> mostHeld = Map.of("a", new AtomicInteger(), "b", new AtomicInteger());
 
-        Threads.runTogether(8, thread -> {
+        Concurrently.start(8, thread -> {
             for (int i = 0; i < 20_000; i++) {
                 // 16 clients per thread: both bound (sticky) and new routes race for the slots
                 Optional<Route> route = routing.route(client(thread * 16 + i % 16), Set.of());
@@ -396,7 +429,7 @@ class RoutingServiceTest {
                     route.get().release();
                 }
             }
-        });
+        }).join(60);
 
         assertThat(mostHeld.get("a").get()).isBetween(1, 3);
         assertThat(mostHeld.get("b").get()).isBetween(1, 3);

@@ -3,6 +3,8 @@ package io.edgeproxy.infrastructure.circuit;
 import io.edgeproxy.domain.Ticker;
 import io.edgeproxy.infrastructure.circuit.internal.CircuitStateMachine;
 import io.edgeproxy.infrastructure.circuit.internal.CircuitStateMachine.Reason;
+import io.edgeproxy.infrastructure.proxy.BackendGate;
+import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,34 +30,52 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </pre>
  *
  * <ul>
- *   <li>{@link #allow()} asks to make a call; in HALF_OPEN it takes one of the
- *       {@link CircuitBreakerConfig#halfOpenMaxTrials()} trial permits, so never more trials than
- *       that run at once. Every allowed call must report {@link #recordSuccess()} or
- *       {@link #recordFailure()}.</li>
- *   <li>{@link #isCallPermitted()} answers the same question without taking anything: for filtering
- *       candidates before choosing one.</li>
+ *   <li>{@link #tryAcquirePermit()} asks to make a call and returns its {@link Permit}, or
+ *       {@link Permit#DENIED} to fail fast. The call reports its result on its own permit:
+ *       {@link Permit#onSuccess()}, {@link Permit#onFailure()}, or {@link Permit#release()} when it
+ *       ended without saying anything about the protected side (our own error, a shutdown).</li>
+ *   <li>A permit acts only on the state that issued it. In HALF_OPEN each permit holds one of the
+ *       {@link CircuitBreakerConfig#halfOpenMaxTrials()} trial slots, so never more trials than that
+ *       run at once, and only that trial's own result frees its slot and counts; it is settled at
+ *       most once (a second settlement is ignored). Results of permits issued before the state last
+ *       changed (a call admitted while CLOSED that reports after the circuit opened, or a trial that
+ *       reports after its trial timeout reopened the circuit) are ignored.</li>
+ *   <li>In CLOSED every call shares one permit object, so acquiring allocates nothing; it cannot tell
+ *       one call's report from another's, so each call must report once. Its failures count toward
+ *       {@code failureThreshold} for as long as that CLOSED period lasts.</li>
+ *   <li>{@link #isCallPermitted()} answers whether a permit would be granted without taking one: for
+ *       filtering candidates before choosing one.</li>
  *   <li>Transitions that are due by time alone (open timeout, trial timeout) happen when the breaker
- *       is next asked ({@link #allow()}, {@link #isCallPermitted()} answers as if, {@link #state()}).</li>
- *   <li>Results reported while OPEN, or in HALF_OPEN when no trial is outstanding, come from calls
- *       admitted before the circuit opened, and are ignored.</li>
+ *       is next asked ({@link #tryAcquirePermit()}, {@link #state()}; {@link #isCallPermitted()}
+ *       applies a trial timeout and answers as if the open timeout had been applied).</li>
  * </ul>
  *
- * <p><b>Thread-safety.</b> Safe for any number of threads, lock-free: {@link #allow()} in CLOSED is a
- * single volatile read, {@link #recordSuccess()} in CLOSED usually one more. Listeners run after a
- * transition, outside any lock, on the thread that caused it; a listener that throws is logged and
- * does not affect the breaker. Each transition is logged once (WARN when opening, INFO otherwise).
+ * <p>{@link BackendGate.Permit} is the engine's permit type, so a breaker's permit can be handed to
+ * the proxy as it is ({@link CircuitBreakers} does exactly that); {@link Permit#DENIED} is the one
+ * refusal constant, compared by identity.
+ *
+ * <p><b>Thread-safety.</b> Safe for any number of threads, lock-free: {@link #tryAcquirePermit()} in
+ * CLOSED is a single volatile read and allocates nothing, {@link Permit#onSuccess()} in CLOSED is
+ * usually one more read. Listeners run after a transition, outside any lock, on the thread that
+ * caused it; a listener that throws is logged and does not affect the breaker. Each transition is
+ * logged once (WARN when opening, INFO otherwise).
  *
  * <pre>{@code
  * CircuitBreaker breaker = new CircuitBreaker("backend-1", CircuitBreakerConfig.ofDefaults());
- * if (breaker.allow()) {
- *     try {
- *         callBackend();
- *         breaker.recordSuccess();
- *     } catch (IOException e) {
- *         breaker.recordFailure();
- *     }
- * } else {
- *     // circuit open: fail fast
+ * Permit permit = breaker.tryAcquirePermit();     // BackendGate.Permit
+ * if (permit == Permit.DENIED) {
+ *     return fallback();                           // circuit open: fail fast
+ * }
+ * try {
+ *     Response r = callBackend();
+ *     permit.onSuccess();
+ *     return r;
+ * } catch (IOException e) {
+ *     permit.onFailure();
+ *     throw e;
+ * } catch (RuntimeException e) {
+ *     permit.release();                            // our bug, not the backend's
+ *     throw e;
  * }
  * }</pre>
  */
@@ -94,8 +114,9 @@ public final class CircuitBreaker {
     }
 
     /**
-     * @return the breaker of a disabled feature: always CLOSED, allows everything, ignores results
-     *         and never calls its listeners
+     * @return the breaker of a disabled feature: always CLOSED, grants every permit, ignores results.
+     *         It never changes state, so it keeps no listeners: {@link #onStateChange} holds nothing
+     *         (one shared instance can never pin a caller's listener).
      */
     public static CircuitBreaker disabled() {
         return DISABLED;
@@ -104,40 +125,23 @@ public final class CircuitBreaker {
     /**
      * Asks to make one call.
      *
-     * @return true when the call may go ahead (it must then report a result); false to fail fast.
-     *         In HALF_OPEN a true takes a trial permit.
+     * @return the call's permit, on which it must report exactly one result; or
+     *         {@link Permit#DENIED} (compare by identity) to fail fast: OPEN before the timeout, or
+     *         HALF_OPEN with every trial slot taken. In CLOSED the permit is shared by every call of
+     *         that CLOSED period and nothing is allocated; in HALF_OPEN it holds one trial slot.
      */
-    public boolean allow() {
+    public Permit tryAcquirePermit() {
         return machine.tryAcquire();
     }
 
     /**
-     * @return whether {@link #allow()} would return true now: false while OPEN before the timeout,
-     *         and in HALF_OPEN when every trial permit is taken. Takes no permit; applies a
-     *         transition that is due by time (a trial that overran its timeout reopens the
-     *         circuit), so a caller that only ever asks this never sees a stuck circuit.
+     * @return whether {@link #tryAcquirePermit()} would grant a permit now: false while OPEN before
+     *         the timeout, and in HALF_OPEN when every trial slot is taken. Takes no permit; applies a
+     *         transition that is due by time (a trial that overran its timeout reopens the circuit),
+     *         so a caller that only ever asks this never sees a stuck circuit.
      */
     public boolean isCallPermitted() {
         return machine.isPermitted();
-    }
-
-    /** Reports that an allowed call succeeded. */
-    public void recordSuccess() {
-        machine.onSuccess();
-    }
-
-    /** Reports that an allowed call failed. */
-    public void recordFailure() {
-        machine.onFailure();
-    }
-
-    /**
-     * Gives back the permit of an allowed call that ended without saying anything about the
-     * protected side (our own error, a shutdown): in HALF_OPEN the trial slot is freed and no
-     * verdict is counted; in other states nothing happens.
-     */
-    public void releasePermission() {
-        machine.onRelease();
     }
 
     /** @return the current state, after any transition due by time */
@@ -155,9 +159,15 @@ public final class CircuitBreaker {
         machine.reset();
     }
 
-    /** Adds a listener for state changes. @return this breaker */
+    /**
+     * Adds a listener for state changes; on {@link #disabled()}, which never changes state, nothing is
+     * kept. @return this breaker
+     */
     public CircuitBreaker onStateChange(CircuitStateListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener");
+        if (this != DISABLED) {
+            listeners.add(listener);
+        }
         return this;
     }
 

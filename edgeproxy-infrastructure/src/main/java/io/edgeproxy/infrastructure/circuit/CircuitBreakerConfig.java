@@ -1,7 +1,8 @@
 package io.edgeproxy.infrastructure.circuit;
 
+import io.edgeproxy.infrastructure.internal.Checks;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Settings of a {@link CircuitBreaker}. Immutable and validated when built.
@@ -13,7 +14,7 @@ import java.util.Objects;
  *   <tr><td>{@code successThreshold}</td><td>3</td><td>{@code EDGEPROXY_CIRCUIT_SUCCESS_THRESHOLD}</td></tr>
  *   <tr><td>{@code timeout}</td><td>30 seconds</td><td>{@code EDGEPROXY_CIRCUIT_TIMEOUT_SECS}</td></tr>
  *   <tr><td>{@code halfOpenMaxTrials}</td><td>1</td><td>-</td></tr>
- *   <tr><td>{@code trialTimeout}</td><td>5 seconds</td><td>-</td></tr>
+ *   <tr><td>{@code trialTimeout}</td><td>10 seconds</td><td>-</td></tr>
  * </table>
  * {@code EDGEPROXY_CIRCUIT_BREAKER_ENABLED} (default {@code false}) chooses between
  * {@code new CircuitBreakers(config)} and {@link CircuitBreakers#disabled()}.
@@ -23,8 +24,18 @@ import java.util.Objects;
  *         .failureThreshold(5).successThreshold(3).timeout(Duration.ofSeconds(30))
  *         .build();
  * }</pre>
+ *
+ * @param failureThreshold  consecutive failures that open a closed circuit; >= 1. Defaults to 5.
+ * @param successThreshold  successful trial calls that close a half-open circuit; >= 1. Defaults to 3.
+ * @param timeout           how long an open circuit fails fast before it admits trial calls;
+ *                          positive. Defaults to 30 seconds.
+ * @param halfOpenMaxTrials trial calls admitted at the same time while half-open; between 1 and 1024.
+ *                          Defaults to 1.
+ * @param trialTimeout      how long a trial call may go without reporting before it counts as failed;
+ *                          positive. Defaults to 10 seconds.
  */
-public final class CircuitBreakerConfig {
+public record CircuitBreakerConfig(int failureThreshold, int successThreshold, Duration timeout, int halfOpenMaxTrials,
+                                   Duration trialTimeout) {
 
     /** Consecutive failures that open a closed circuit. Defaults to 5. */
     public static final int DEFAULT_FAILURE_THRESHOLD = 5;
@@ -45,18 +56,17 @@ public final class CircuitBreakerConfig {
     /** Upper bound of {@link #halfOpenMaxTrials()}. */
     public static final int MAX_HALF_OPEN_TRIALS = 1024;
 
-    private final int failureThreshold;
-    private final int successThreshold;
-    private final Duration timeout;
-    private final int halfOpenMaxTrials;
-    private final Duration trialTimeout;
-
-    private CircuitBreakerConfig(Builder b) {
-        this.failureThreshold = b.failureThreshold;
-        this.successThreshold = b.successThreshold;
-        this.timeout = b.timeout;
-        this.halfOpenMaxTrials = b.halfOpenMaxTrials;
-        this.trialTimeout = b.trialTimeout;
+    /**
+     * Validates every field.
+     *
+     * @throws IllegalArgumentException naming the first field that is out of range, and its value
+     */
+    public CircuitBreakerConfig {
+        Checks.requireAtLeast(failureThreshold, 1, "failureThreshold");
+        Checks.requireAtLeast(successThreshold, 1, "successThreshold");
+        Checks.requirePositive(timeout, "timeout");
+        Checks.requireBetween(halfOpenMaxTrials, 1, MAX_HALF_OPEN_TRIALS, "halfOpenMaxTrials");
+        Checks.requirePositive(trialTimeout, "trialTimeout");
     }
 
     /** @return the configuration with every default */
@@ -73,57 +83,6 @@ public final class CircuitBreakerConfig {
     public Builder toBuilder() {
         return new Builder().failureThreshold(failureThreshold).successThreshold(successThreshold).timeout(timeout)
                 .halfOpenMaxTrials(halfOpenMaxTrials).trialTimeout(trialTimeout);
-    }
-
-    /** @return the consecutive failures that open a closed circuit */
-    public int failureThreshold() {
-        return failureThreshold;
-    }
-
-    /** @return the successful trial calls that close a half-open circuit */
-    public int successThreshold() {
-        return successThreshold;
-    }
-
-    /** @return how long an open circuit fails fast */
-    public Duration timeout() {
-        return timeout;
-    }
-
-    /** @return the trial calls admitted at the same time while half-open */
-    public int halfOpenMaxTrials() {
-        return halfOpenMaxTrials;
-    }
-
-    /** @return how long a trial call may go without a result before it counts as failed */
-    public Duration trialTimeout() {
-        return trialTimeout;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof CircuitBreakerConfig)) {
-            return false;
-        }
-        CircuitBreakerConfig c = (CircuitBreakerConfig) o;
-        return failureThreshold == c.failureThreshold && successThreshold == c.successThreshold
-                && halfOpenMaxTrials == c.halfOpenMaxTrials && timeout.equals(c.timeout)
-                && trialTimeout.equals(c.trialTimeout);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(failureThreshold, successThreshold, timeout, halfOpenMaxTrials, trialTimeout);
-    }
-
-    @Override
-    public String toString() {
-        return "CircuitBreakerConfig[failureThreshold=" + failureThreshold + ", successThreshold=" + successThreshold
-                + ", timeout=" + timeout + ", halfOpenMaxTrials=" + halfOpenMaxTrials + ", trialTimeout="
-                + trialTimeout + "]";
     }
 
     /** Collects settings; {@link #build()} validates them all. Not thread-safe. */
@@ -161,7 +120,7 @@ public final class CircuitBreakerConfig {
             return this;
         }
 
-        /** Time a trial may take to report; must be positive. Defaults to 5 seconds. */
+        /** Time a trial may take to report; must be positive. Defaults to 10 seconds. */
         public Builder trialTimeout(Duration value) {
             this.trialTimeout = value;
             return this;
@@ -172,33 +131,7 @@ public final class CircuitBreakerConfig {
          * @throws IllegalArgumentException naming the first field that is out of range, and its value
          */
         public CircuitBreakerConfig build() {
-            if (failureThreshold < 1) {
-                throw new IllegalArgumentException("failureThreshold must be >= 1, but was " + failureThreshold);
-            }
-            if (successThreshold < 1) {
-                throw new IllegalArgumentException("successThreshold must be >= 1, but was " + successThreshold);
-            }
-            requirePositive(timeout, "timeout");
-            if (halfOpenMaxTrials < 1 || halfOpenMaxTrials > MAX_HALF_OPEN_TRIALS) {
-                throw new IllegalArgumentException("halfOpenMaxTrials must be between 1 and " + MAX_HALF_OPEN_TRIALS
-                        + ", but was " + halfOpenMaxTrials);
-            }
-            requirePositive(trialTimeout, "trialTimeout");
-            return new CircuitBreakerConfig(this);
-        }
-
-        private static void requirePositive(Duration value, String field) {
-            if (value == null) {
-                throw new IllegalArgumentException(field + " must not be null");
-            }
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(field + " must be positive, but was " + value);
-            }
-            try {
-                value.toNanos();
-            } catch (ArithmeticException e) {
-                throw new IllegalArgumentException(field + " must be at most 292 years, but was " + value, e);
-            }
+            return new CircuitBreakerConfig(failureThreshold, successThreshold, timeout, halfOpenMaxTrials, trialTimeout);
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.edgeproxy.infrastructure.circuit;
 
-import io.edgeproxy.infrastructure.proxy.BackendGate;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.Ticker;
 import io.edgeproxy.domain.port.BackendAvailability;
+import io.edgeproxy.infrastructure.proxy.BackendGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,22 +19,31 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One {@link CircuitBreaker} per backend, created on first use from one configuration, and the
- * {@link BackendAvailability} that hides backends whose circuit does not permit a call.
+ * One {@link CircuitBreaker} per backend, created on first use from one configuration: the
+ * {@link BackendAvailability} that hides backends whose circuit does not permit a call, and the
+ * engine's {@link BackendGate}.
  *
  * <p>For the proxy: {@link #isAvailable(Backend)} (no permit taken) while filtering candidates; then
- * {@code forBackend(id).allow()} before connecting (takes the half-open trial permit; false means
- * try the next backend), and {@code recordSuccess()} / {@code recordFailure()} on the connect
- * result. Breakers are created only by {@link #forBackend}, so there are as many as backends the
- * caller names; {@link #retainOnly} drops those of backends that left the repository.
+ * {@link #tryAcquire(Backend)} before each connect attempt, which looks the backend's breaker up once
+ * and returns that breaker's permit ({@link Permit#DENIED} means try the next backend); the attempt's
+ * verdict goes to the permit itself, with no second lookup. Breakers are created only by
+ * {@link #forBackend} and {@link #tryAcquire}, so there are as many as backends the caller names;
+ * {@link #retainOnly} drops those of backends that left the repository (a permit of a dropped breaker
+ * still settles harmlessly on it).
  *
- * <p>Thread-safe. {@link #forBackend} of a known id and {@link #isAvailable} are lock-free reads;
- * creating a breaker happens once per backend.
+ * <p>{@link #disabled()} is the null object: every backend is available, {@link #tryAcquire}
+ * returns {@link Permit#NONE} and no breaker is ever created.
+ *
+ * <p>Thread-safe. {@link #tryAcquire} and {@link #forBackend} of a known id and {@link #isAvailable}
+ * are lock-free reads; creating a breaker happens once per backend.
  *
  * <pre>{@code
  * CircuitBreakers breakers = new CircuitBreakers(CircuitBreakerConfig.ofDefaults());
- * BackendAvailability availability = healthMonitor.and(breakers);
- * CircuitBreaker b = breakers.forBackend("sa-1");
+ * BackendAvailability availability = healthMonitor.and(breakers);   // filter candidates
+ * Permit permit = breakers.tryAcquire(backend);                     // one connect attempt
+ * if (permit != Permit.DENIED) {
+ *     // connect; then permit.onSuccess(), permit.onFailure() or permit.release()
+ * }
  * }</pre>
  */
 public final class CircuitBreakers implements BackendAvailability, BackendGate {
@@ -68,8 +77,9 @@ public final class CircuitBreakers implements BackendAvailability, BackendGate {
     }
 
     /**
-     * @return the registry of a disabled feature: every backend is available and
-     *         {@link #forBackend} hands out {@link CircuitBreaker#disabled()}
+     * @return the registry of a disabled feature: every backend is available, {@link #tryAcquire}
+     *         returns {@link Permit#NONE}, and {@link #forBackend} hands out
+     *         {@link CircuitBreaker#disabled()}
      */
     public static CircuitBreakers disabled() {
         return DISABLED;
@@ -89,34 +99,17 @@ public final class CircuitBreakers implements BackendAvailability, BackendGate {
     }
 
     /**
-     * The proxy's gate per connect attempt: the backend's breaker decides, and the permit carries
-     * the attempt's verdict back to it.
+     * Asks the backend's breaker (created CLOSED on first use) for the permit of one attempt.
+     *
+     * @return the breaker's permit (see {@link CircuitBreaker#tryAcquirePermit()}), or
+     *         {@link Permit#DENIED}; {@link Permit#NONE} when disabled
      */
     @Override
-    public BackendGate.Permit tryAcquire(Backend backend) {
+    public Permit tryAcquire(Backend backend) {
         if (!enabled) {
-            return BackendGate.Permit.NONE;
+            return Permit.NONE;
         }
-        CircuitBreaker b = forBackend(backend.id());
-        if (!b.allow()) {
-            return BackendGate.Permit.DENIED;
-        }
-        return new BackendGate.Permit() {
-            @Override
-            public void onSuccess() {
-                b.recordSuccess();
-            }
-
-            @Override
-            public void onFailure() {
-                b.recordFailure();
-            }
-
-            @Override
-            public void release() {
-                b.releasePermission();
-            }
-        };
+        return forBackend(backend.id()).tryAcquirePermit();
     }
 
     /** @return the backend's breaker if it has one; never creates one */
@@ -142,9 +135,15 @@ public final class CircuitBreakers implements BackendAvailability, BackendGate {
         breakers.keySet().retainAll(keep);
     }
 
-    /** Adds a listener for the state changes of every breaker, present and future. @return this */
+    /**
+     * Adds a listener for the state changes of every breaker, present and future; on
+     * {@link #disabled()}, which has no breakers, nothing is kept. @return this
+     */
     public CircuitBreakers onStateChange(CircuitStateListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener");
+        if (enabled) {
+            listeners.add(listener);
+        }
         return this;
     }
 

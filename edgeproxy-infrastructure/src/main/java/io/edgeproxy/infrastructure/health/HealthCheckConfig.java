@@ -1,7 +1,8 @@
 package io.edgeproxy.infrastructure.health;
 
+import io.edgeproxy.infrastructure.internal.Checks;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Settings of active health checks. Immutable and validated when built.
@@ -27,8 +28,21 @@ import java.util.Objects;
  *         .healthyThreshold(2).unhealthyThreshold(3)
  *         .build();
  * }</pre>
+ *
+ * @param checkType          the probe. Defaults to {@link HealthCheckType#tcp()}.
+ * @param interval           time between the starts of two probes of one backend; positive, at most
+ *                           1 day. Defaults to 5 seconds.
+ * @param timeout            how long one probe may take before it fails; positive, at most 1 day.
+ *                           Defaults to 2 seconds.
+ * @param healthyThreshold   consecutive passing probes that bring an unhealthy backend back; >= 1.
+ *                           Defaults to 2.
+ * @param unhealthyThreshold consecutive failing probes that take a healthy backend out; >= 1.
+ *                           Defaults to 3.
+ * @param jitter             the fraction of the interval by which each interval varies at random;
+ *                           between 0 and 0.5. Defaults to 0.1.
  */
-public final class HealthCheckConfig {
+public record HealthCheckConfig(HealthCheckType checkType, Duration interval, Duration timeout, int healthyThreshold,
+                                int unhealthyThreshold, double jitter) {
 
     /** Defaults to {@link HealthCheckType#tcp()}. */
     public static final HealthCheckType DEFAULT_CHECK_TYPE = HealthCheckType.tcp();
@@ -46,20 +60,23 @@ public final class HealthCheckConfig {
      */
     public static final double DEFAULT_JITTER = 0.1;
 
-    private final HealthCheckType checkType;
-    private final Duration interval;
-    private final Duration timeout;
-    private final int healthyThreshold;
-    private final int unhealthyThreshold;
-    private final double jitter;
+    /** The longest {@link #interval()} and {@link #timeout()}: 1 day. */
+    private static final Duration MAX_PERIOD = Duration.ofDays(1);
 
-    private HealthCheckConfig(Builder b) {
-        this.checkType = b.checkType;
-        this.interval = b.interval;
-        this.timeout = b.timeout;
-        this.healthyThreshold = b.healthyThreshold;
-        this.unhealthyThreshold = b.unhealthyThreshold;
-        this.jitter = b.jitter;
+    /**
+     * Validates every field.
+     *
+     * @throws IllegalArgumentException naming the first field that is out of range, and its value
+     */
+    public HealthCheckConfig {
+        Checks.requireNonNull(checkType, "checkType");
+        Checks.requirePositive(Checks.requireAtMost(interval, MAX_PERIOD, "interval"), "interval");
+        Checks.requirePositive(Checks.requireAtMost(timeout, MAX_PERIOD, "timeout"), "timeout");
+        Checks.requireAtLeast(healthyThreshold, 1, "healthyThreshold");
+        Checks.requireAtLeast(unhealthyThreshold, 1, "unhealthyThreshold");
+        if (!(jitter >= 0 && jitter <= 0.5)) {
+            throw new IllegalArgumentException("jitter must be between 0 and 0.5, but was " + jitter);
+        }
     }
 
     /** @return the configuration with every default */
@@ -76,57 +93,6 @@ public final class HealthCheckConfig {
     public Builder toBuilder() {
         return new Builder().checkType(checkType).interval(interval).timeout(timeout)
                 .healthyThreshold(healthyThreshold).unhealthyThreshold(unhealthyThreshold).jitter(jitter);
-    }
-
-    public HealthCheckType checkType() {
-        return checkType;
-    }
-
-    public Duration interval() {
-        return interval;
-    }
-
-    public Duration timeout() {
-        return timeout;
-    }
-
-    public int healthyThreshold() {
-        return healthyThreshold;
-    }
-
-    public int unhealthyThreshold() {
-        return unhealthyThreshold;
-    }
-
-    /** @return the fraction of the interval by which each interval varies at random */
-    public double jitter() {
-        return jitter;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof HealthCheckConfig)) {
-            return false;
-        }
-        HealthCheckConfig c = (HealthCheckConfig) o;
-        return healthyThreshold == c.healthyThreshold && unhealthyThreshold == c.unhealthyThreshold
-                && Double.compare(jitter, c.jitter) == 0 && checkType.equals(c.checkType)
-                && interval.equals(c.interval) && timeout.equals(c.timeout);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(checkType, interval, timeout, healthyThreshold, unhealthyThreshold, jitter);
-    }
-
-    @Override
-    public String toString() {
-        return "HealthCheckConfig[checkType=" + checkType + ", interval=" + interval + ", timeout=" + timeout
-                + ", healthyThreshold=" + healthyThreshold + ", unhealthyThreshold=" + unhealthyThreshold
-                + ", jitter=" + jitter + "]";
     }
 
     /** Collects settings; {@link #build()} validates them all. Not thread-safe. */
@@ -182,33 +148,7 @@ public final class HealthCheckConfig {
          * @throws IllegalArgumentException naming the first field that is out of range, and its value
          */
         public HealthCheckConfig build() {
-            if (checkType == null) {
-                throw new IllegalArgumentException("checkType must not be null");
-            }
-            requirePositive(interval, "interval");
-            requirePositive(timeout, "timeout");
-            if (healthyThreshold < 1) {
-                throw new IllegalArgumentException("healthyThreshold must be >= 1, but was " + healthyThreshold);
-            }
-            if (unhealthyThreshold < 1) {
-                throw new IllegalArgumentException("unhealthyThreshold must be >= 1, but was " + unhealthyThreshold);
-            }
-            if (!(jitter >= 0 && jitter <= 0.5)) {
-                throw new IllegalArgumentException("jitter must be between 0 and 0.5, but was " + jitter);
-            }
-            return new HealthCheckConfig(this);
-        }
-
-        private static void requirePositive(Duration value, String field) {
-            if (value == null) {
-                throw new IllegalArgumentException(field + " must not be null");
-            }
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(field + " must be positive, but was " + value);
-            }
-            if (value.compareTo(Duration.ofDays(1)) > 0) {
-                throw new IllegalArgumentException(field + " must be at most 1 day, but was " + value);
-            }
+            return new HealthCheckConfig(checkType, interval, timeout, healthyThreshold, unhealthyThreshold, jitter);
         }
     }
 }

@@ -54,7 +54,7 @@ import java.util.concurrent.TimeUnit;
  * bytes nobody asked for: each idle connection is checked with a non-blocking 1-byte read when it is
  * taken and when it is returned (0 means fine, -1 closed, more than 0 unread bytes).
  *
- * <p>Thread-safe. {@link #takeWarm} is lock-free; {@link #acquire} blocks (connect, wait for a
+ * <p>Thread-safe. {@link #take} is lock-free; {@link #acquire} blocks (connect, wait for a
  * slot) and belongs on application threads, never on an event loop.
  *
  * <pre>{@code
@@ -180,20 +180,6 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
         }
         bp.handedOff();
         return c.channel;
-    }
-
-    /** @return {@link #take(Backend)} of a backend known by id only, when warming runs; else null */
-    public SocketChannel takeWarm(String backendId) {
-        Warming w = warming;
-        if (w == null) {
-            return null;
-        }
-        for (Backend b : w.watcher.current()) {
-            if (b.id().equals(backendId)) {
-                return take(b);
-            }
-        }
-        return null;
     }
 
     /**

@@ -1,7 +1,8 @@
 package io.edgeproxy.infrastructure.pool;
 
+import io.edgeproxy.infrastructure.internal.Checks;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Settings of a {@link ConnectionPool}. Immutable and validated when built.
@@ -23,8 +24,23 @@ import java.util.Objects;
  *         .maxConnectionsPerBackend(20).idleTimeout(Duration.ofSeconds(60))
  *         .build();
  * }</pre>
+ *
+ * @param maxConnectionsPerBackend  connections held to one backend at most (idle, in use and
+ *                                  connecting); >= 1. Defaults to 10.
+ * @param idleTimeout               an idle connection older than this since its last use is closed;
+ *                                  positive. Defaults to 60 seconds.
+ * @param maxLifetime               a connection older than this since its connect is closed when next
+ *                                  idle; positive. Defaults to 300 seconds.
+ * @param connectTimeout            the longest a connect may take, and the longest
+ *                                  {@link ConnectionPool#acquire} waits in all; from 1 ms to
+ *                                  {@code Integer.MAX_VALUE} ms. Defaults to 5 seconds.
+ * @param warmConnectionsPerBackend idle, connected spares kept per backend once warming runs;
+ *                                  between 0 and {@code maxConnectionsPerBackend}. Defaults to 2, or
+ *                                  {@code maxConnectionsPerBackend} when that is smaller (the builder
+ *                                  applies this default).
  */
-public final class PoolConfig {
+public record PoolConfig(int maxConnectionsPerBackend, Duration idleTimeout, Duration maxLifetime,
+                         Duration connectTimeout, int warmConnectionsPerBackend) {
 
     /** Connections the pool holds to one backend at most: idle, in use and connecting. Defaults to 10. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_BACKEND = 10;
@@ -44,18 +60,28 @@ public final class PoolConfig {
      */
     public static final int DEFAULT_WARM_CONNECTIONS_PER_BACKEND = 2;
 
-    private final int maxConnectionsPerBackend;
-    private final Duration idleTimeout;
-    private final Duration maxLifetime;
-    private final Duration connectTimeout;
-    private final int warmConnectionsPerBackend;
-
-    private PoolConfig(Builder b, int warmConnectionsPerBackend) {
-        this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
-        this.idleTimeout = b.idleTimeout;
-        this.maxLifetime = b.maxLifetime;
-        this.connectTimeout = b.connectTimeout;
-        this.warmConnectionsPerBackend = warmConnectionsPerBackend;
+    /**
+     * Validates every field.
+     *
+     * @throws IllegalArgumentException naming the first field that is out of range, and its value
+     */
+    public PoolConfig {
+        Checks.requireAtLeast(maxConnectionsPerBackend, 1, "maxConnectionsPerBackend");
+        Checks.requirePositive(idleTimeout, "idleTimeout");
+        Checks.requirePositive(maxLifetime, "maxLifetime");
+        Checks.requirePositive(connectTimeout, "connectTimeout");
+        if (connectTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("connectTimeout must be at least 1 ms, but was " + connectTimeout);
+        }
+        if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("connectTimeout must be at most " + Integer.MAX_VALUE
+                    + " ms, but was " + connectTimeout);
+        }
+        if (warmConnectionsPerBackend < 0 || warmConnectionsPerBackend > maxConnectionsPerBackend) {
+            throw new IllegalArgumentException("warmConnectionsPerBackend must be between 0 and "
+                    + "maxConnectionsPerBackend (" + maxConnectionsPerBackend + "), but was "
+                    + warmConnectionsPerBackend);
+        }
     }
 
     /** @return the configuration with every default */
@@ -73,52 +99,6 @@ public final class PoolConfig {
         return new Builder().maxConnectionsPerBackend(maxConnectionsPerBackend).idleTimeout(idleTimeout)
                 .maxLifetime(maxLifetime).connectTimeout(connectTimeout)
                 .warmConnectionsPerBackend(warmConnectionsPerBackend);
-    }
-
-    public int maxConnectionsPerBackend() {
-        return maxConnectionsPerBackend;
-    }
-
-    public Duration idleTimeout() {
-        return idleTimeout;
-    }
-
-    public Duration maxLifetime() {
-        return maxLifetime;
-    }
-
-    public Duration connectTimeout() {
-        return connectTimeout;
-    }
-
-    public int warmConnectionsPerBackend() {
-        return warmConnectionsPerBackend;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof PoolConfig)) {
-            return false;
-        }
-        PoolConfig c = (PoolConfig) o;
-        return maxConnectionsPerBackend == c.maxConnectionsPerBackend
-                && warmConnectionsPerBackend == c.warmConnectionsPerBackend && idleTimeout.equals(c.idleTimeout)
-                && maxLifetime.equals(c.maxLifetime) && connectTimeout.equals(c.connectTimeout);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(maxConnectionsPerBackend, idleTimeout, maxLifetime, connectTimeout, warmConnectionsPerBackend);
-    }
-
-    @Override
-    public String toString() {
-        return "PoolConfig[maxConnectionsPerBackend=" + maxConnectionsPerBackend + ", idleTimeout=" + idleTimeout
-                + ", maxLifetime=" + maxLifetime + ", connectTimeout=" + connectTimeout
-                + ", warmConnectionsPerBackend=" + warmConnectionsPerBackend + "]";
     }
 
     /** Collects settings; {@link #build()} validates them all. Not thread-safe. */
@@ -172,43 +152,9 @@ public final class PoolConfig {
          * @throws IllegalArgumentException naming the first field that is out of range, and its value
          */
         public PoolConfig build() {
-            if (maxConnectionsPerBackend < 1) {
-                throw new IllegalArgumentException("maxConnectionsPerBackend must be >= 1, but was "
-                        + maxConnectionsPerBackend);
-            }
-            requirePositive(idleTimeout, "idleTimeout");
-            requirePositive(maxLifetime, "maxLifetime");
-            requirePositive(connectTimeout, "connectTimeout");
-            if (connectTimeout.toMillis() < 1) {
-                throw new IllegalArgumentException("connectTimeout must be at least 1 ms, but was " + connectTimeout);
-            }
-            if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("connectTimeout must be at most " + Integer.MAX_VALUE
-                        + " ms, but was " + connectTimeout);
-            }
-            if (warmConnectionsPerBackend == UNSET) {
-                return new PoolConfig(this, Math.min(DEFAULT_WARM_CONNECTIONS_PER_BACKEND, maxConnectionsPerBackend));
-            }
-            if (warmConnectionsPerBackend < 0 || warmConnectionsPerBackend > maxConnectionsPerBackend) {
-                throw new IllegalArgumentException("warmConnectionsPerBackend must be between 0 and "
-                        + "maxConnectionsPerBackend (" + maxConnectionsPerBackend + "), but was "
-                        + warmConnectionsPerBackend);
-            }
-            return new PoolConfig(this, warmConnectionsPerBackend);
-        }
-
-        private static void requirePositive(Duration value, String field) {
-            if (value == null) {
-                throw new IllegalArgumentException(field + " must not be null");
-            }
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(field + " must be positive, but was " + value);
-            }
-            try {
-                value.toNanos();
-            } catch (ArithmeticException e) {
-                throw new IllegalArgumentException(field + " must be at most 292 years, but was " + value, e);
-            }
+            int warm = warmConnectionsPerBackend != UNSET ? warmConnectionsPerBackend
+                    : Math.max(0, Math.min(DEFAULT_WARM_CONNECTIONS_PER_BACKEND, maxConnectionsPerBackend));
+            return new PoolConfig(maxConnectionsPerBackend, idleTimeout, maxLifetime, connectTimeout, warm);
         }
     }
 }

@@ -9,7 +9,7 @@ package io.edgeproxy.infrastructure.pool;
  * @param created   connections ever opened by the pool
  * @param evicted   connections the pool closed itself: idle or lifetime expiry, found broken when
  *                  taken or returned, discarded by their user, or of a removed backend
- * @param warmTaken warm connections handed to the proxy by {@link ConnectionPool#takeWarm} (which
+ * @param warmTaken warm connections handed to the proxy by {@link ConnectionPool#take} (which
  *                  then belong to the proxy, not the pool)
  */
 public record PoolStats(int idle, int inUse, long created, long evicted, long warmTaken) {

@@ -1,7 +1,8 @@
 package io.edgeproxy.infrastructure.proxy;
 
+import io.edgeproxy.infrastructure.internal.Checks;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Tuning of the NIO engine: event loops, timeouts, retries and buffers. Immutable; build it with
@@ -30,9 +31,18 @@ import java.util.Objects;
  *                       otherwise one listener hands connections to loops round-robin.
  *                       Defaults to true.
  * @param acceptBacklog  the listen backlog. Defaults to 4096.
+ * @param maxConnections client connections open at once at most: above it the proxy stops
+ *                       accepting (the kernel's backlog holds the rest, as HAProxy's
+ *                       {@code maxconn} does) and resumes below it. Defaults to what the process's
+ *                       descriptor limit allows: two descriptors per pair, less a reserve of
+ *                       {@value #DESCRIPTOR_RESERVE} (see {@link #defaultMaxConnections()}).
+ * @param backendResponseTimeout when the client has sent bytes and the backend has sent nothing
+ *                       for this long, the connection is closed and counted as a backend failure;
+ *                       {@link Duration#ZERO} switches it off. Defaults to off.
  */
 public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idleTimeout, int connectRetries,
-                          int bufferSize, boolean reusePort, int acceptBacklog) {
+                          int bufferSize, boolean reusePort, int acceptBacklog, int maxConnections,
+                          Duration backendResponseTimeout) {
 
     /** Defaults to 5 seconds. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -46,40 +56,54 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     public static final Duration MAX_TIMEOUT = Duration.ofDays(365);
     /** Defaults to 4096. */
     public static final int DEFAULT_ACCEPT_BACKLOG = 4096;
+    /** Descriptors kept free of client pairs: listeners, selectors, jars, probes, spares, logs. */
+    public static final int DESCRIPTOR_RESERVE = 64;
+    /** The most event loops: {@value}. */
+    public static final int MAX_EVENT_LOOPS = io.edgeproxy.infrastructure.loop.EventLoops.MAX_LOOPS;
 
+    /**
+     * Validates every setting.
+     *
+     * @throws IllegalArgumentException naming the first setting that is out of range, and its value
+     */
     public ProxyConfig {
-        if (eventLoops < 1) {
-            throw new IllegalArgumentException("eventLoops must be >= 1, but was " + eventLoops);
+        if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
+            throw new IllegalArgumentException("eventLoops must be between 1 and " + MAX_EVENT_LOOPS + ", but was "
+                    + eventLoops);
         }
-        requirePositive(connectTimeout, "connectTimeout");
-        Objects.requireNonNull(idleTimeout, "idleTimeout must not be null");
+        // timers compare nanoseconds: longer timeouts than MAX_TIMEOUT would come close to overflowing
+        Checks.requirePositive(Checks.requireAtMost(connectTimeout, MAX_TIMEOUT, "connectTimeout"), "connectTimeout");
+        Checks.requireAtMost(idleTimeout, MAX_TIMEOUT, "idleTimeout");
         if (idleTimeout.isNegative()) {
             throw new IllegalArgumentException("idleTimeout must be >= 0 (0 = off), but was " + idleTimeout);
         }
-        requireAtMostAYear(idleTimeout, "idleTimeout");
-        if (connectRetries < 0) {
-            throw new IllegalArgumentException("connectRetries must be >= 0, but was " + connectRetries);
-        }
+        Checks.requireAtLeast(connectRetries, 0, "connectRetries");
         if (bufferSize < 1024 || bufferSize > 16 * 1024 * 1024) {
             throw new IllegalArgumentException("bufferSize must be between 1024 and 16777216 bytes, but was " + bufferSize);
         }
-        if (acceptBacklog < 1) {
-            throw new IllegalArgumentException("acceptBacklog must be >= 1, but was " + acceptBacklog);
+        Checks.requireAtLeast(acceptBacklog, 1, "acceptBacklog");
+        Checks.requireAtLeast(maxConnections, 1, "maxConnections");
+        Checks.requireAtMost(backendResponseTimeout, MAX_TIMEOUT, "backendResponseTimeout");
+        if (backendResponseTimeout.isNegative()) {
+            throw new IllegalArgumentException("backendResponseTimeout must be >= 0 (0 = off), but was "
+                    + backendResponseTimeout);
         }
     }
 
-    private static void requirePositive(Duration d, String name) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, but was " + d);
+    /**
+     * @return the connection cap the process's descriptor limit allows: {@code (limit - }{@value
+     *         #DESCRIPTOR_RESERVE}{@code ) / 2}, at least 1; 10,000 when the limit cannot be read
+     */
+    public static int defaultMaxConnections() {
+        long limit = -1;
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+            limit = ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
         }
-        requireAtMostAYear(d, name);
-    }
-
-    /** Timers compare nanoseconds: longer durations would overflow. */
-    private static void requireAtMostAYear(Duration d, String name) {
-        if (d.compareTo(MAX_TIMEOUT) > 0) {
-            throw new IllegalArgumentException(name + " must be at most " + MAX_TIMEOUT + ", but was " + d);
+        if (limit <= 0) {
+            return 10_000;
         }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (limit - DESCRIPTOR_RESERVE) / 2));
     }
 
     /** @return the configuration with every default */
@@ -95,7 +119,8 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     public Builder toBuilder() {
         return new Builder().eventLoops(eventLoops).connectTimeout(connectTimeout).idleTimeout(idleTimeout)
                 .connectRetries(connectRetries).bufferSize(bufferSize).reusePort(reusePort)
-                .acceptBacklog(acceptBacklog);
+                .acceptBacklog(acceptBacklog).maxConnections(maxConnections)
+                .backendResponseTimeout(backendResponseTimeout);
     }
 
     /** Builds a {@link ProxyConfig}; see the record's components for each default. */
@@ -107,8 +132,20 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         private int bufferSize = DEFAULT_BUFFER_SIZE;
         private boolean reusePort = true;
         private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
+        private int maxConnections = defaultMaxConnections();
+        private Duration backendResponseTimeout = Duration.ZERO;
 
         private Builder() {
+        }
+
+        public Builder maxConnections(int value) {
+            this.maxConnections = value;
+            return this;
+        }
+
+        public Builder backendResponseTimeout(Duration value) {
+            this.backendResponseTimeout = value;
+            return this;
         }
 
         public Builder eventLoops(int value) {
@@ -148,7 +185,7 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
 
         public ProxyConfig build() {
             return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
-                    acceptBacklog);
+                    acceptBacklog, maxConnections, backendResponseTimeout);
         }
     }
 }

@@ -1,8 +1,9 @@
 package io.edgeproxy.infrastructure.ratelimit;
 
+import io.edgeproxy.infrastructure.internal.Checks;
+
 import java.math.BigInteger;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Settings of a {@link RateLimiter}: a token bucket per client that holds at most
@@ -26,8 +27,16 @@ import java.util.Objects;
  *         .maxRequests(1000).window(Duration.ofSeconds(1)).burstSize(50)
  *         .build();
  * }</pre>
+ *
+ * @param maxRequests       tokens added per {@code window}; >= 1. Defaults to 100.
+ * @param window            the refill period of {@code maxRequests} tokens; positive. Defaults to 1 second.
+ * @param burstSize         capacity of each client's bucket, and the tokens a new client starts with;
+ *                          >= 1. Defaults to 10.
+ * @param maxTrackedClients the most clients tracked at once; between 1 and 2^30. Defaults to 2,000,000.
+ * @param ipv6PrefixLength  IPv6 clients are grouped by this prefix; between 1 and 128. Defaults to 64 bits.
  */
-public final class RateLimitConfig {
+public record RateLimitConfig(int maxRequests, Duration window, int burstSize, int maxTrackedClients,
+                              int ipv6PrefixLength) {
 
     /** Tokens added per {@link #window()}. Defaults to 100. */
     public static final int DEFAULT_MAX_REQUESTS = 100;
@@ -49,18 +58,27 @@ public final class RateLimitConfig {
 
     private static final BigInteger MAX_REFILL_SPAN = BigInteger.ONE.shiftLeft(61);
 
-    private final int maxRequests;
-    private final Duration window;
-    private final int burstSize;
-    private final int maxTrackedClients;
-    private final int ipv6PrefixLength;
-
-    private RateLimitConfig(Builder b) {
-        this.maxRequests = b.maxRequests;
-        this.window = b.window;
-        this.burstSize = b.burstSize;
-        this.maxTrackedClients = b.maxTrackedClients;
-        this.ipv6PrefixLength = b.ipv6PrefixLength;
+    /**
+     * Validates every field.
+     *
+     * @throws IllegalArgumentException naming the first field that is out of range, and its value
+     */
+    public RateLimitConfig {
+        Checks.requireAtLeast(maxRequests, 1, "maxRequests");
+        Checks.requirePositive(window, "window");
+        Checks.requireAtLeast(burstSize, 1, "burstSize");
+        Checks.requireBetween(maxTrackedClients, 1, MAX_TRACKED_CLIENTS_LIMIT, "maxTrackedClients");
+        Checks.requireBetween(ipv6PrefixLength, 1, 128, "ipv6PrefixLength");
+        // The limiter counts in units of 1/(2*maxRequests) ns (exact, no rounding); a full
+        // bucket's debt, burstSize * window in those units, must stay far from the 64-bit wrap.
+        BigInteger windowNanos = BigInteger.valueOf(window.toNanos());
+        BigInteger g = windowNanos.gcd(BigInteger.valueOf(maxRequests));
+        BigInteger span = windowNanos.divide(g).multiply(BigInteger.valueOf(2L * burstSize));
+        if (span.compareTo(MAX_REFILL_SPAN) > 0) {
+            throw new IllegalArgumentException("burstSize * window / maxRequests (the time to refill a bucket)"
+                    + " is too long: burstSize " + burstSize + ", window " + window + ", maxRequests "
+                    + maxRequests);
+        }
     }
 
     /** @return the configuration with every default */
@@ -77,55 +95,6 @@ public final class RateLimitConfig {
     public Builder toBuilder() {
         return new Builder().maxRequests(maxRequests).window(window).burstSize(burstSize)
                 .maxTrackedClients(maxTrackedClients).ipv6PrefixLength(ipv6PrefixLength);
-    }
-
-    /** @return the tokens added per {@link #window()} */
-    public int maxRequests() {
-        return maxRequests;
-    }
-
-    /** @return the period over which {@link #maxRequests()} tokens are added */
-    public Duration window() {
-        return window;
-    }
-
-    /** @return the capacity of each bucket, and the tokens a new client starts with */
-    public int burstSize() {
-        return burstSize;
-    }
-
-    /** @return the most clients tracked at once */
-    public int maxTrackedClients() {
-        return maxTrackedClients;
-    }
-
-    /** @return the prefix length by which IPv6 clients are grouped into one bucket */
-    public int ipv6PrefixLength() {
-        return ipv6PrefixLength;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof RateLimitConfig)) {
-            return false;
-        }
-        RateLimitConfig c = (RateLimitConfig) o;
-        return maxRequests == c.maxRequests && burstSize == c.burstSize && maxTrackedClients == c.maxTrackedClients
-                && ipv6PrefixLength == c.ipv6PrefixLength && window.equals(c.window);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(maxRequests, window, burstSize, maxTrackedClients, ipv6PrefixLength);
-    }
-
-    @Override
-    public String toString() {
-        return "RateLimitConfig[maxRequests=" + maxRequests + ", window=" + window + ", burstSize=" + burstSize
-                + ", maxTrackedClients=" + maxTrackedClients + ", ipv6PrefixLength=" + ipv6PrefixLength + "]";
     }
 
     /** Collects settings; {@link #build()} validates them all. Not thread-safe. */
@@ -174,42 +143,7 @@ public final class RateLimitConfig {
          * @throws IllegalArgumentException naming the first field that is out of range, and its value
          */
         public RateLimitConfig build() {
-            if (maxRequests < 1) {
-                throw new IllegalArgumentException("maxRequests must be >= 1, but was " + maxRequests);
-            }
-            if (window == null) {
-                throw new IllegalArgumentException("window must not be null");
-            }
-            if (window.isZero() || window.isNegative()) {
-                throw new IllegalArgumentException("window must be positive, but was " + window);
-            }
-            if (burstSize < 1) {
-                throw new IllegalArgumentException("burstSize must be >= 1, but was " + burstSize);
-            }
-            if (maxTrackedClients < 1 || maxTrackedClients > MAX_TRACKED_CLIENTS_LIMIT) {
-                throw new IllegalArgumentException("maxTrackedClients must be between 1 and " + MAX_TRACKED_CLIENTS_LIMIT
-                        + ", but was " + maxTrackedClients);
-            }
-            if (ipv6PrefixLength < 1 || ipv6PrefixLength > 128) {
-                throw new IllegalArgumentException("ipv6PrefixLength must be between 1 and 128, but was "
-                        + ipv6PrefixLength);
-            }
-            // The limiter counts in units of 1/(2*maxRequests) ns (exact, no rounding); a full
-            // bucket's debt, burstSize * window in those units, must stay far from the 64-bit wrap.
-            BigInteger windowNanos;
-            try {
-                windowNanos = BigInteger.valueOf(window.toNanos());
-            } catch (ArithmeticException e) {
-                throw new IllegalArgumentException("window must be at most 292 years, but was " + window, e);
-            }
-            BigInteger g = windowNanos.gcd(BigInteger.valueOf(maxRequests));
-            BigInteger span = windowNanos.divide(g).multiply(BigInteger.valueOf(2L * burstSize));
-            if (span.compareTo(MAX_REFILL_SPAN) > 0) {
-                throw new IllegalArgumentException("burstSize * window / maxRequests (the time to refill a bucket)"
-                        + " is too long: burstSize " + burstSize + ", window " + window + ", maxRequests "
-                        + maxRequests);
-            }
-            return new RateLimitConfig(this);
+            return new RateLimitConfig(maxRequests, window, burstSize, maxTrackedClients, ipv6PrefixLength);
         }
     }
 }

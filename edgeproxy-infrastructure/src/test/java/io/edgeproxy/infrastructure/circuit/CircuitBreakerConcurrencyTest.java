@@ -1,7 +1,8 @@
 package io.edgeproxy.infrastructure.circuit;
 
-import io.edgeproxy.infrastructure.testing.Concurrently;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
+import io.edgeproxy.domain.testing.Concurrently;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,7 @@ class CircuitBreakerConcurrencyTest {
         // a success threshold that is never reached keeps the circuit half-open for the whole test
         CircuitBreaker b = new CircuitBreaker("race", CircuitBreakerConfig.builder().failureThreshold(1)
                 .successThreshold(Integer.MAX_VALUE).halfOpenMaxTrials(maxTrials).build(), ticker);
-        b.allow();
-        b.recordFailure();
+        b.tryAcquirePermit().onFailure();
         ticker.advance(Duration.ofSeconds(30));
         assertThat(b.state()).isEqualTo(CircuitState.HALF_OPEN);
 
@@ -33,13 +33,14 @@ class CircuitBreakerConcurrencyTest {
         LongAdder trials = new LongAdder();
         Concurrently.start(THREADS, t -> {
             for (int i = 0; i < 20_000; i++) {
-                if (b.allow()) {
+                Permit p = b.tryAcquirePermit();
+                if (p != Permit.DENIED) {
                     int now = inFlight.incrementAndGet();
                     maxInFlight.accumulateAndGet(now, Math::max);
                     trials.increment();
                     Thread.onSpinWait();
                     inFlight.decrementAndGet();
-                    b.recordSuccess();
+                    p.onSuccess();
                 }
             }
         }).join(30);
@@ -61,7 +62,7 @@ class CircuitBreakerConcurrencyTest {
                 });
         Concurrently.start(THREADS, t -> {
             for (int i = 0; i < 1000; i++) {
-                b.recordFailure();
+                b.tryAcquirePermit().onFailure();          // DENIED once open: settling it does nothing
             }
         }).join(30);
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
@@ -79,16 +80,46 @@ class CircuitBreakerConcurrencyTest {
                         closed.increment();
                     }
                 });
-        b.recordFailure();
+        b.tryAcquirePermit().onFailure();
         ticker.advance(Duration.ofSeconds(30));
         Concurrently.start(THREADS, t -> {
             for (int i = 0; i < 1000; i++) {
-                if (b.allow()) {
-                    b.recordSuccess();
-                }
+                b.tryAcquirePermit().onSuccess();
             }
         }).join(30);
         assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
         assertThat(closed.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void racingStaleResultsNeverSettleATrialTheyDoNotOwn() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        CircuitBreaker b = new CircuitBreaker("race", CircuitBreakerConfig.builder().failureThreshold(1)
+                .successThreshold(2).halfOpenMaxTrials(2).build(), ticker);
+        Permit stale = b.tryAcquirePermit();               // admitted while CLOSED
+        stale.onFailure();
+        ticker.advance(Duration.ofSeconds(30));
+        Permit first = b.tryAcquirePermit();
+        Permit second = b.tryAcquirePermit();
+        assertThat(b.tryAcquirePermit()).isSameAs(Permit.DENIED);
+
+        // stale closed results and repeated reports of the first trial, from every side at once
+        Concurrently.start(THREADS, t -> {
+            for (int i = 0; i < 20_000; i++) {
+                switch ((t + i) % 4) {
+                    case 0 -> stale.onSuccess();
+                    case 1 -> stale.onFailure();
+                    case 2 -> stale.release();
+                    default -> first.onSuccess();
+                }
+            }
+        }).join(30);
+
+        assertThat(b.state()).as("one trial success of two needed").isEqualTo(CircuitState.HALF_OPEN);
+        Permit third = b.tryAcquirePermit();
+        assertThat(third).as("exactly the first trial's slot was freed").isNotSameAs(Permit.DENIED);
+        assertThat(b.tryAcquirePermit()).isSameAs(Permit.DENIED);
+        second.onSuccess();
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
     }
 }

@@ -1,8 +1,10 @@
 package io.edgeproxy.infrastructure.circuit;
 
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,22 +28,51 @@ class CircuitBreakerTest {
         return breaker(CircuitBreakerConfig.ofDefaults());
     }
 
+    /** @return a granted permit, failing the test on a refusal */
+    private static Permit granted(CircuitBreaker b) {
+        Permit p = b.tryAcquirePermit();
+        assertThat(p).as("permit granted").isNotSameAs(Permit.DENIED);
+        return p;
+    }
+
+    private static void assertDenied(CircuitBreaker b) {
+        assertThat(b.tryAcquirePermit()).isSameAs(Permit.DENIED);
+    }
+
     private static void fail(CircuitBreaker b, int times) {
         for (int i = 0; i < times; i++) {
-            assertThat(b.allow()).isTrue();
-            b.recordFailure();
+            granted(b).onFailure();
         }
     }
 
+    /** Opens the default breaker, then waits out the open timeout: HALF_OPEN. */
+    private void halfOpen(CircuitBreaker b) {
+        fail(b, b.config().failureThreshold());
+        ticker.advance(b.config().timeout());
+        assertThat(b.state()).isEqualTo(HALF_OPEN);
+    }
+
     @Test
-    void startsClosedAndAllowsEverything() {
+    void startsClosedAndGrantsEverything() {
         CircuitBreaker b = defaults();
         assertThat(b.state()).isEqualTo(CLOSED);
         for (int i = 0; i < 100; i++) {
-            assertThat(b.allow()).isTrue();
-            b.recordSuccess();
+            granted(b).onSuccess();
         }
         assertThat(transitions).isEmpty();
+    }
+
+    @Test
+    void closedPermitsAreOneSharedObjectPerClosedPeriod() {
+        CircuitBreaker b = defaults();
+        Permit first = granted(b);
+        assertThat(granted(b)).as("no allocation per call while CLOSED").isSameAs(first);
+        halfOpen(b);
+        for (int i = 0; i < 3; i++) {
+            granted(b).onSuccess();
+        }
+        assertThat(b.state()).isEqualTo(CLOSED);
+        assertThat(granted(b)).as("a new CLOSED period has its own permit").isNotSameAs(first);
     }
 
     @Test
@@ -52,16 +83,27 @@ class CircuitBreakerTest {
         assertThat(b.consecutiveFailures()).isEqualTo(4);
         fail(b, 1);
         assertThat(b.state()).isEqualTo(OPEN);
-        assertThat(b.allow()).isFalse();
+        assertDenied(b);
         assertThat(b.isCallPermitted()).isFalse();
         assertThat(transitions).containsExactly("sa-1 CLOSED->OPEN");
+    }
+
+    @Test
+    void failuresOfCallsInFlightCountWhileTheCircuitStaysClosed() {
+        CircuitBreaker b = defaults();
+        List<Permit> inFlight = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            inFlight.add(granted(b));                     // admitted together ...
+        }
+        inFlight.forEach(Permit::onFailure);              // ... failing together
+        assertThat(b.state()).isEqualTo(OPEN);
     }
 
     @Test
     void aSuccessResetsTheConsecutiveFailureCount() {
         CircuitBreaker b = defaults();
         fail(b, 4);
-        b.recordSuccess();
+        granted(b).onSuccess();
         assertThat(b.consecutiveFailures()).isZero();
         fail(b, 4);
         assertThat(b.state()).isEqualTo(CLOSED);
@@ -73,7 +115,7 @@ class CircuitBreakerTest {
         fail(b, 5);
         ticker.advance(Duration.ofSeconds(30).minusNanos(1));
         assertThat(b.isCallPermitted()).isFalse();
-        assertThat(b.allow()).isFalse();
+        assertDenied(b);
         assertThat(b.state()).isEqualTo(OPEN);
         ticker.advanceNanos(1);
         assertThat(b.isCallPermitted()).isTrue();
@@ -84,15 +126,12 @@ class CircuitBreakerTest {
     @Test
     void closesAfterSuccessThresholdTrials() {
         CircuitBreaker b = defaults();
-        fail(b, 5);
-        ticker.advance(Duration.ofSeconds(30));
+        halfOpen(b);
         for (int i = 0; i < 2; i++) {
-            assertThat(b.allow()).isTrue();
-            b.recordSuccess();
+            granted(b).onSuccess();
             assertThat(b.state()).isEqualTo(HALF_OPEN);
         }
-        assertThat(b.allow()).isTrue();
-        b.recordSuccess();
+        granted(b).onSuccess();
         assertThat(b.state()).isEqualTo(CLOSED);
         assertThat(transitions).containsExactly("sa-1 CLOSED->OPEN", "sa-1 OPEN->HALF_OPEN", "sa-1 HALF_OPEN->CLOSED");
         // closed again means a fresh count: it takes the full threshold to reopen
@@ -103,17 +142,14 @@ class CircuitBreakerTest {
     @Test
     void aFailedTrialReopensForAnotherFullTimeout() {
         CircuitBreaker b = defaults();
-        fail(b, 5);
-        ticker.advance(Duration.ofSeconds(30));
-        assertThat(b.allow()).isTrue();
-        b.recordSuccess();
-        assertThat(b.allow()).isTrue();
-        b.recordFailure();
+        halfOpen(b);
+        granted(b).onSuccess();
+        granted(b).onFailure();
         assertThat(b.state()).isEqualTo(OPEN);
         ticker.advance(Duration.ofSeconds(29));
-        assertThat(b.allow()).isFalse();
+        assertDenied(b);
         ticker.advance(Duration.ofSeconds(1));
-        assertThat(b.allow()).isTrue();
+        granted(b);
         assertThat(transitions).containsExactly("sa-1 CLOSED->OPEN", "sa-1 OPEN->HALF_OPEN", "sa-1 HALF_OPEN->OPEN",
                 "sa-1 OPEN->HALF_OPEN");
     }
@@ -121,44 +157,42 @@ class CircuitBreakerTest {
     @Test
     void halfOpenAdmitsOnlyHalfOpenMaxTrialsAtATime() {
         CircuitBreaker b = breaker(CircuitBreakerConfig.builder().halfOpenMaxTrials(2).build());
-        fail(b, 5);
-        ticker.advance(Duration.ofSeconds(30));
-        assertThat(b.allow()).isTrue();
-        assertThat(b.allow()).isTrue();
+        halfOpen(b);
+        Permit first = granted(b);
+        granted(b);
         assertThat(b.isCallPermitted()).isFalse();
-        assertThat(b.allow()).isFalse();
-        b.recordSuccess();                                // one trial reports: its permit is free again
+        assertDenied(b);
+        first.onSuccess();                                // one trial reports: its slot is free again
         assertThat(b.isCallPermitted()).isTrue();
-        assertThat(b.allow()).isTrue();
-        assertThat(b.allow()).isFalse();
+        granted(b);
+        assertDenied(b);
     }
 
     @Test
     void isCallPermittedNeverTakesATrialPermit() {
         CircuitBreaker b = defaults();
-        fail(b, 5);
-        ticker.advance(Duration.ofSeconds(30));
+        halfOpen(b);
         for (int i = 0; i < 10; i++) {
             assertThat(b.isCallPermitted()).isTrue();
         }
-        assertThat(b.allow()).isTrue();
+        granted(b);
         assertThat(b.isCallPermitted()).isFalse();
     }
 
     @Test
     void aTrialThatNeverReportsTimesOutAndReopens() {
         CircuitBreaker b = defaults();
-        fail(b, 5);
-        ticker.advance(Duration.ofSeconds(30));
-        assertThat(b.allow()).isTrue();                   // ... and this trial never reports
+        halfOpen(b);
+        granted(b);                                       // ... and this trial never reports
         ticker.advance(Duration.ofSeconds(10).minusNanos(1));
-        assertThat(b.allow()).isFalse();
+        assertDenied(b);
         assertThat(b.state()).isEqualTo(HALF_OPEN);
         ticker.advanceNanos(1);
         assertThat(b.isCallPermitted()).isFalse();
         assertThat(b.state()).isEqualTo(OPEN);
         ticker.advance(Duration.ofSeconds(30));
-        assertThat(b.allow()).as("not stuck: a new trial after the open timeout").isTrue();
+        assertThat(b.tryAcquirePermit()).as("not stuck: a new trial after the open timeout")
+                .isNotSameAs(Permit.DENIED);
         assertThat(transitions).containsExactly("sa-1 CLOSED->OPEN", "sa-1 OPEN->HALF_OPEN", "sa-1 HALF_OPEN->OPEN",
                 "sa-1 OPEN->HALF_OPEN");
     }
@@ -166,24 +200,83 @@ class CircuitBreakerTest {
     @Test
     void resultsOfCallsAdmittedBeforeOpeningAreIgnored() {
         CircuitBreaker b = defaults();
+        List<Permit> inFlight = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            assertThat(b.allow()).isTrue();               // ten calls in flight
+            inFlight.add(granted(b));                     // ten calls in flight
         }
         for (int i = 0; i < 5; i++) {
-            b.recordFailure();
+            inFlight.get(i).onFailure();
         }
         assertThat(b.state()).isEqualTo(OPEN);
-        b.recordFailure();                                 // late results while open
-        b.recordSuccess();
+        inFlight.get(5).onFailure();                      // late results while open
+        inFlight.get(6).onSuccess();
         ticker.advance(Duration.ofSeconds(30));
         assertThat(b.state()).isEqualTo(HALF_OPEN);
-        for (int i = 0; i < 3; i++) {
-            b.recordSuccess();                             // late results in half-open, no trial outstanding
-        }
+        inFlight.get(7).onSuccess();                      // late results in half-open, no trial outstanding
+        inFlight.get(8).onSuccess();
+        inFlight.get(9).onFailure();
         assertThat(b.state()).isEqualTo(HALF_OPEN);
-        b.recordFailure();
+        assertThat(transitions).containsExactly("sa-1 CLOSED->OPEN", "sa-1 OPEN->HALF_OPEN");
+        granted(b);
+    }
+
+    @Test
+    void aClosedPermitReportingWhileHalfOpenDoesNotSettleTheTrial() {
+        CircuitBreaker b = breaker(CircuitBreakerConfig.builder().successThreshold(1).build());
+        Permit early = granted(b);                        // admitted while CLOSED, slow to report
+        Permit late = granted(b);
+        halfOpen(b);
+        Permit trial = granted(b);
+        assertDenied(b);                                  // the only trial slot is held
+
+        early.onSuccess();                                // says nothing about the trial ...
+        assertThat(b.state()).as("a stale success must not close the circuit").isEqualTo(HALF_OPEN);
+        late.onFailure();
+        assertThat(b.state()).as("a stale failure must not reopen it").isEqualTo(HALF_OPEN);
+        early.release();
+        assertThat(b.isCallPermitted()).as("nor free the trial's slot").isFalse();
+        assertDenied(b);
+
+        trial.onSuccess();                                // ... only the trial's own result does
+        assertThat(b.state()).isEqualTo(CLOSED);
+    }
+
+    @Test
+    void aTrialIsSettledAtMostOnce() {
+        CircuitBreaker b = breaker(CircuitBreakerConfig.builder().successThreshold(2).halfOpenMaxTrials(2).build());
+        halfOpen(b);
+        Permit trial = granted(b);
+        Permit other = granted(b);
+        trial.onSuccess();
+        trial.onSuccess();                                // a second report is ignored ...
+        trial.onFailure();
         assertThat(b.state()).isEqualTo(HALF_OPEN);
-        assertThat(b.allow()).isTrue();
+        assertThat(b.isCallPermitted()).isTrue();         // one slot free: the trial's own
+        Permit third = granted(b);
+        trial.release();                                  // ... and cannot free another trial's slot
+        assertDenied(b);
+        other.onSuccess();
+        assertThat(b.state()).isEqualTo(CLOSED);
+        third.onFailure();                                // the HALF_OPEN period that issued it is over
+        assertThat(b.state()).isEqualTo(CLOSED);
+        assertThat(b.consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void aTrialThatTimedOutCannotSettleTheNextHalfOpenPeriod() {
+        CircuitBreaker b = breaker(CircuitBreakerConfig.builder().successThreshold(1).build());
+        halfOpen(b);
+        Permit slow = granted(b);
+        ticker.advance(b.config().trialTimeout());
+        assertThat(b.state()).isEqualTo(OPEN);            // it timed out: counted as failed
+        ticker.advance(b.config().timeout());
+        Permit next = granted(b);
+
+        slow.onSuccess();                                 // reports at last, in another period
+        assertThat(b.state()).isEqualTo(HALF_OPEN);
+        assertDenied(b);
+        next.onSuccess();
+        assertThat(b.state()).isEqualTo(CLOSED);
     }
 
     @Test
@@ -196,8 +289,7 @@ class CircuitBreakerTest {
         fail(b, 1);
         assertThat(b.state()).isEqualTo(OPEN);
         ticker.advance(Duration.ofSeconds(30));
-        assertThat(b.allow()).isTrue();
-        b.recordSuccess();
+        granted(b).onSuccess();
         assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN");
     }
 
@@ -211,32 +303,48 @@ class CircuitBreakerTest {
     }
 
     @Test
-    void resetClosesAnOpenCircuit() {
+    void resetClosesAnOpenCircuitAndDisownsEarlierPermits() {
         CircuitBreaker b = defaults();
+        Permit before = granted(b);
         fail(b, 5);
         b.reset();
         assertThat(b.state()).isEqualTo(CLOSED);
-        assertThat(b.allow()).isTrue();
         assertThat(transitions).containsExactly("sa-1 CLOSED->OPEN", "sa-1 OPEN->CLOSED");
+        fail(b, 4);
+        before.onFailure();                               // from before the reset: not the fifth failure
+        assertThat(b.state()).isEqualTo(CLOSED);
     }
 
     @Test
     void disabledBreakerNeverOpens() {
         CircuitBreaker b = CircuitBreaker.disabled();
         for (int i = 0; i < 1000; i++) {
-            assertThat(b.allow()).isTrue();
-            b.recordFailure();
+            granted(b).onFailure();
         }
         assertThat(b.state()).isEqualTo(CLOSED);
         assertThat(b.isCallPermitted()).isTrue();
     }
 
     @Test
+    void disabledBreakerKeepsNoListener() {
+        CircuitStateListener listener = (br, from, to) -> transitions.add("never");   // capturing: a new object
+        WeakReference<CircuitStateListener> ref = new WeakReference<>(listener);
+        assertThat(CircuitBreaker.disabled().onStateChange(listener)).isSameAs(CircuitBreaker.disabled());
+        CircuitBreaker.disabled().removeListener(listener);       // a no-op, and harmless
+        CircuitBreaker.disabled().onStateChange(listener);
+        listener = null;
+
+        for (int i = 0; i < 50 && ref.get() != null; i++) {
+            System.gc();
+        }
+        assertThat(ref.get()).as("the shared disabled breaker must not pin a caller's listener").isNull();
+    }
+
+    @Test
     void aCallerThatOnlyAsksIsCallPermittedStillSeesAnExpiredTrialReopen() {
         CircuitBreaker b = defaults();
-        fail(b, 5);
-        ticker.advance(Duration.ofSeconds(30));
-        assertThat(b.allow()).isTrue();                   // the trial that never reports
+        halfOpen(b);
+        granted(b);                                       // the trial that never reports
         ticker.advance(Duration.ofSeconds(10));
 
         // Routing asks only this question: it must apply the trial timeout itself ...
@@ -248,20 +356,21 @@ class CircuitBreakerTest {
     }
 
     @Test
-    void releasePermissionFreesTheTrialWithoutAVerdict() {
+    void releaseFreesTheTrialWithoutAVerdict() {
         CircuitBreaker b = breaker(CircuitBreakerConfig.builder().successThreshold(1).build());
-        fail(b, 5);
-        ticker.advance(Duration.ofSeconds(30));
-        assertThat(b.allow()).isTrue();
-        assertThat(b.allow()).isFalse();                  // the only trial slot is taken
+        halfOpen(b);
+        Permit trial = granted(b);
+        assertDenied(b);                                  // the only trial slot is taken
 
-        b.releasePermission();
+        trial.release();
 
         assertThat(b.state()).isEqualTo(HALF_OPEN);       // neither closed nor reopened
-        assertThat(b.allow()).isTrue();                   // the slot is free again
-        b.recordSuccess();
+        Permit next = granted(b);                         // the slot is free again
+        trial.onFailure();                                // already settled by the release: ignored
+        assertThat(b.state()).isEqualTo(HALF_OPEN);
+        next.onSuccess();
         assertThat(b.state()).isEqualTo(CLOSED);
-        b.releasePermission();                            // no permit held: nothing happens
+        granted(b).release();                             // a CLOSED permit holds nothing
         assertThat(b.state()).isEqualTo(CLOSED);
     }
 }

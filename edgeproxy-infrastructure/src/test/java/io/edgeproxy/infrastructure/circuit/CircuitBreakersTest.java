@@ -2,7 +2,9 @@ package io.edgeproxy.infrastructure.circuit;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.BackendAvailability;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.infrastructure.proxy.BackendGate;
+import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,9 +25,9 @@ class CircuitBreakersTest {
     }
 
     private void open(String id) {
-        CircuitBreaker b = breakers.forBackend(id);
-        b.recordFailure();
-        b.recordFailure();
+        Backend backend = backend(id);
+        breakers.tryAcquire(backend).onFailure();
+        breakers.tryAcquire(backend).onFailure();
     }
 
     @Test
@@ -58,8 +60,9 @@ class CircuitBreakersTest {
         open("sa-1");
         ticker.advance(Duration.ofSeconds(30));
         assertThat(breakers.isAvailable(sa1)).isTrue();
-        assertThat(breakers.forBackend("sa-1").allow()).isTrue();
+        assertThat(breakers.tryAcquire(sa1)).isNotSameAs(Permit.DENIED);
         assertThat(breakers.isAvailable(sa1)).isFalse();
+        assertThat(breakers.tryAcquire(sa1)).isSameAs(Permit.DENIED);
     }
 
     @Test
@@ -99,14 +102,56 @@ class CircuitBreakersTest {
     }
 
     @Test
+    void theGateHandsOutTheBackendsOwnPermitsAndVerdictsGoToThem() {
+        BackendGate gate = breakers;
+        Backend sa1 = backend("sa-1");
+        Permit closed = gate.tryAcquire(sa1);
+        assertThat(gate.tryAcquire(sa1)).as("CLOSED: one shared permit, nothing allocated").isSameAs(closed);
+        assertThat(breakers.size()).isEqualTo(1);
+        closed.onFailure();
+        closed.onFailure();
+        assertThat(breakers.forBackend("sa-1").state()).isEqualTo(CircuitState.OPEN);
+        assertThat(gate.tryAcquire(sa1)).isSameAs(Permit.DENIED);
+        assertThat(gate.tryAcquire(backend("sa-2"))).as("other backends are not affected")
+                .isNotSameAs(Permit.DENIED);
+
+        ticker.advance(Duration.ofSeconds(30));
+        Permit trial = gate.tryAcquire(sa1);
+        closed.onSuccess();                               // a CLOSED-period result: not the trial's
+        assertThat(breakers.isAvailable(sa1)).isFalse();
+        trial.onSuccess();
+        trial.onSuccess();                                // settled once: the second is ignored
+        assertThat(breakers.forBackend("sa-1").state()).isEqualTo(CircuitState.HALF_OPEN);
+    }
+
+    @Test
     void disabledRegistryAllowsEverything() {
         CircuitBreakers off = CircuitBreakers.disabled();
+        Backend sa1 = backend("sa-1");
+        for (int i = 0; i < 100; i++) {
+            Permit p = off.tryAcquire(sa1);
+            assertThat(p).isSameAs(Permit.NONE);
+            p.onFailure();
+        }
         CircuitBreaker b = off.forBackend("sa-1");
         for (int i = 0; i < 100; i++) {
-            b.recordFailure();
+            b.tryAcquirePermit().onFailure();
         }
-        assertThat(off.isAvailable(backend("sa-1"))).isTrue();
-        assertThat(b.allow()).isTrue();
+        assertThat(off.isAvailable(sa1)).isTrue();
+        assertThat(b.tryAcquirePermit()).isNotSameAs(Permit.DENIED);
         assertThat(off.size()).isZero();
+    }
+
+    @Test
+    void disabledRegistryKeepsNoListener() {
+        List<String> heard = new ArrayList<>();
+        CircuitStateListener listener = (b, from, to) -> heard.add(to.name());   // capturing: a new object
+        java.lang.ref.WeakReference<CircuitStateListener> ref = new java.lang.ref.WeakReference<>(listener);
+        CircuitBreakers.disabled().onStateChange(listener);
+        listener = null;
+        for (int i = 0; i < 50 && ref.get() != null; i++) {
+            System.gc();
+        }
+        assertThat(ref.get()).as("the shared disabled registry must not pin a caller's listener").isNull();
     }
 }

@@ -1,7 +1,7 @@
 package io.edgeproxy.infrastructure.health;
 
 import com.sun.net.httpserver.HttpServer;
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import io.edgeproxy.infrastructure.loop.EventLoops;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package io.edgeproxy.infrastructure.health;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.BackendAvailability;
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

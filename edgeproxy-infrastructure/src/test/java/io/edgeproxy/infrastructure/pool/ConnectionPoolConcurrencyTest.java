@@ -1,6 +1,6 @@
 package io.edgeproxy.infrastructure.pool;
 
-import io.edgeproxy.infrastructure.testing.Concurrently;
+import io.edgeproxy.domain.testing.Concurrently;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.edgeproxy.infrastructure.pool;
 
-import io.edgeproxy.infrastructure.testing.Eventually;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.Eventually;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.edgeproxy.infrastructure.testing.TestBackends.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -248,7 +249,7 @@ class ConnectionPoolTest {
         assertThat(inUse.channel().isOpen()).as("given back after close: closed").isFalse();
         assertThatThrownBy(() -> pool.acquire("sa-1", server.address()))
                 .isInstanceOf(IllegalStateException.class).hasMessage("connection pool is closed");
-        assertThat(pool.takeWarm("sa-1")).isNull();
+        assertThat(pool.take(local("sa-1", 9))).isNull();
         Eventually.await(WAIT, "the server saw both close", () -> server.ended.get() == 2);
     }
 }

@@ -1,7 +1,7 @@
 package io.edgeproxy.infrastructure.pool;
 
 import io.edgeproxy.domain.Backend;
-import io.edgeproxy.infrastructure.testing.Eventually;
+import io.edgeproxy.domain.testing.Eventually;
 import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +37,8 @@ class ConnectionPoolWarmingTest {
     }
 
     @Test
-    void takeWarmReturnsNullAtOnceWhenNothingIsWarm() {
-        assertThat(pool.takeWarm("sa-1")).isNull();
+    void takeReturnsNullAtOnceWhenNothingIsWarm() {
+        assertThat(pool.take(local("sa-1", 9))).isNull();
     }
 
     @Test
@@ -47,7 +47,7 @@ class ConnectionPoolWarmingTest {
         pool.startWarming(new InMemoryBackendRepository(java.util.List.of(b)));
         Eventually.await(WAIT, "two spares", () -> pool.stats("sa-1").idle() == 2, () -> pool.stats("sa-1"));
 
-        SocketChannel ch = pool.takeWarm("sa-1");
+        SocketChannel ch = pool.take(local("sa-1", 9));
         assertThat(ch).isNotNull();
         assertThat(ch.isConnected()).isTrue();
         assertThat(ch.isBlocking()).isFalse();
@@ -77,7 +77,7 @@ class ConnectionPoolWarmingTest {
         server.closeAllConnections();
         Eventually.await(WAIT, "the server closed them", () -> server.ended.get() >= 2);
         for (int i = 0; i < 5; i++) {
-            SocketChannel ch = pool.takeWarm("sa-1");
+            SocketChannel ch = pool.take(local("sa-1", 9));
             if (ch != null) {
                 try (ch) {
                     assertThat(ch.read(ByteBuffer.allocate(1))).as("a live connection reads nothing").isZero();
@@ -106,7 +106,7 @@ class ConnectionPoolWarmingTest {
         Eventually.await(WAIT, "both warm", () -> pool.stats().idle() == 4);
         repo.remove("sa-2");
         Eventually.await(WAIT, "sa-2's spares closed", () -> pool.stats().idle() == 2, pool::stats);
-        assertThat(pool.takeWarm("sa-2")).isNull();
+        assertThat(pool.take(local("sa-2", 9))).isNull();
         Eventually.await(WAIT, "the server saw two closes", () -> server.ended.get() == 2);
     }
 
@@ -120,7 +120,7 @@ class ConnectionPoolWarmingTest {
                 local("up", server.server.getLocalPort()))));
         Eventually.await(WAIT, "up is warm", () -> pool.stats("up").idle() == 2);
         assertThat(pool.stats("dead").idle()).isZero();
-        assertThat(pool.takeWarm("dead")).isNull();
+        assertThat(pool.take(local("dead", 9))).isNull();
     }
 
     @Test

@@ -8,6 +8,9 @@ import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import io.edgeproxy.infrastructure.memory.InMemoryBindingRepository;
 import io.edgeproxy.infrastructure.memory.InMemoryMetricsStore;
+import io.edgeproxy.domain.routing.RoutingService;
+import io.edgeproxy.domain.testing.Eventually;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -212,22 +215,23 @@ class EdgeProxyFailoverTest {
         TcpServer b = namedServer("b");
         InMemoryBackendRepository repo = new InMemoryBackendRepository(List.of(
                 EdgeProxyRelayTest.backend("a", a.port()), EdgeProxyRelayTest.backend("b", b.port())));
+        FakeTicker time = new FakeTicker();
         EdgeProxy proxy = track(EdgeProxy.builder().listenAddress("127.0.0.1:0").backendRepository(repo)
-                .bindingRepository(bindings).metrics(metrics)
-                .bindingTtl(Duration.ofMillis(100)).bindingGcInterval(Duration.ofMillis(50))
+                .bindingRepository(bindings).metrics(metrics).ticker(time)
+                .bindingGcInterval(Duration.ofMillis(50))
                 .build().start());
 
         assertThat(firstLine(proxy)).isEqualTo("a");
         assertThat(bindings.size()).isEqualTo(1);
         repo.remove("a");
-
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((bindings.size() > 0 || proxy.routing().load().size() > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        // The binding expired and was collected; the idle counter of the removed backend is gone.
-        assertThat(bindings.size()).isZero();
-        assertThat(proxy.routing().load().size()).isZero();
+        // The removed backend's idle counter goes as soon as the repository watcher sees the change.
+        Eventually.await(Duration.ofSeconds(10), "counter of the removed backend dropped",
+                () -> proxy.routing().load().size() == 0, () -> proxy.routing().load().size());
+        // The binding outlives many collections until its TTL has passed on the proxy's clock.
+        Thread.sleep(200);
+        assertThat(bindings.size()).isEqualTo(1);
+        time.advance(RoutingService.DEFAULT_BINDING_TTL.plusSeconds(1));
+        Eventually.await(Duration.ofSeconds(10), "expired binding collected", () -> bindings.size() == 0, bindings::size);
     }
 
     private static String readLine(Socket s) throws IOException {

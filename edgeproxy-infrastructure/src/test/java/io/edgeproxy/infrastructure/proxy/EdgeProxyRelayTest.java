@@ -2,6 +2,7 @@ package io.edgeproxy.infrastructure.proxy;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
+import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -12,6 +13,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -310,11 +312,8 @@ class EdgeProxyRelayTest {
         assertThat(d[1]).isEqualTo(d[0]);
     }
 
-    static void awaitNoActiveConnections(EdgeProxy proxy) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (proxy.activeConnections() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(proxy.activeConnections()).isZero();
+    static void awaitNoActiveConnections(EdgeProxy proxy) {
+        Eventually.await(Duration.ofSeconds(30), "no active connection", () -> proxy.activeConnections() == 0,
+                proxy::activeConnections);
     }
 }

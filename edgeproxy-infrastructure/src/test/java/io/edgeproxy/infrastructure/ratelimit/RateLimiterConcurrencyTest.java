@@ -1,7 +1,8 @@
 package io.edgeproxy.infrastructure.ratelimit;
 
-import io.edgeproxy.infrastructure.testing.Concurrently;
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.Concurrently;
+import io.edgeproxy.domain.testing.Eventually;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -142,12 +143,7 @@ class RateLimiterConcurrencyTest {
     }
 
     private static void awaitDrained(RateLimiter limiter, InetAddress client) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (limiter.remaining(client) > 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("workers did not drain the bucket");
-            }
-            Thread.onSpinWait();
-        }
+        Eventually.await(Duration.ofSeconds(10), "workers drained the bucket", () -> limiter.remaining(client) == 0,
+                () -> "(" + limiter.remaining(client) + " left)");
     }
 }

@@ -1,6 +1,6 @@
 package io.edgeproxy.infrastructure.ratelimit;
 
-import io.edgeproxy.infrastructure.testing.FakeTicker;
+import io.edgeproxy.domain.testing.FakeTicker;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

@@ -2,10 +2,11 @@ package io.edgeproxy.infrastructure.circuit.internal;
 
 import io.edgeproxy.domain.Ticker;
 import io.edgeproxy.infrastructure.circuit.CircuitState;
+import io.edgeproxy.infrastructure.proxy.BackendGate.Permit;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The lock-free state machine behind a circuit breaker.
@@ -17,20 +18,27 @@ import java.util.concurrent.atomic.AtomicReference;
  * a transition and counts updated on a phase that was replaced simply die with it. The observer is
  * told after the CAS, outside any lock.
  *
+ * <p>Every admitted call holds a {@link Permit} that belongs to the phase that admitted it, and its
+ * result acts only on that phase. That is what keeps a late result in its place: a call admitted
+ * while CLOSED that reports after the circuit opened (or went half-open) acts on a CLOSED phase that
+ * is no longer current, and every transition it could trigger is a CAS from that dead phase, which
+ * fails.
+ *
  * <ul>
- *   <li>{@code Closed}: {@code tryAcquire} is one volatile read; a success resets the consecutive
- *       failure count (written only when it is not already 0); a failure increments it and the
- *       thread that reaches the threshold opens the circuit.</li>
+ *   <li>{@code Closed}: the phase is its own permit, shared by every call it admits, so acquiring
+ *       is one volatile read and no allocation. A success resets the consecutive failure count
+ *       (written only when it is not already 0); a failure increments it and the thread that reaches
+ *       the threshold opens the circuit.</li>
  *   <li>{@code Open}: calls fail fast until {@code openNanos} have elapsed; the first observer after
- *       that (an acquire, a permission check or a state query) moves it to half-open. Results that
- *       arrive while open belong to calls admitted earlier and are ignored.</li>
- *   <li>{@code HalfOpen}: {@code maxTrials} slots, each free or holding the start time of a trial.
- *       Acquiring claims a free slot by CAS, so never more than {@code maxTrials} trials run at once;
- *       a result frees one slot. A slot older than the trial timeout means a trial that never
- *       reported: it counts as a failure and reopens the circuit. A result that arrives when no
- *       slot is held (a call admitted before the circuit opened) is ignored.</li>
+ *       that (an acquire, a permission check or a state query) moves it to half-open.</li>
+ *   <li>{@code HalfOpen}: {@code maxTrials} slots, each free ({@code null}) or holding the
+ *       {@code Trial} permit that claimed it by CAS, so never more than {@code maxTrials} trials run
+ *       at once. A trial settles by CASing its own slot from itself to free: at most once, and never
+ *       another trial's slot. A slot held longer than the trial timeout means a trial that never
+ *       reported: it counts as a failure and reopens the circuit.</li>
  * </ul>
- * Thread-safe; no method blocks or allocates except on a transition.
+ * Thread-safe; nothing blocks. Nothing allocates while CLOSED; a half-open trial allocates its
+ * permit, a transition its new phase.
  */
 public final class CircuitStateMachine {
 
@@ -57,8 +65,6 @@ public final class CircuitStateMachine {
         void onTransition(CircuitState from, CircuitState to, Reason reason, int count);
     }
 
-    private static final long FREE = Long.MIN_VALUE;
-
     /** A failure threshold that is never reached: the machine of a disabled breaker stays closed. */
     public static final int NEVER = Integer.MAX_VALUE;
 
@@ -83,16 +89,19 @@ public final class CircuitStateMachine {
         this.phase = new AtomicReference<>(new Closed());
     }
 
-    /** @return whether a call may proceed; in HALF_OPEN this takes a trial slot */
-    public boolean tryAcquire() {
+    /**
+     * @return the permit of one call: the current CLOSED phase (shared, no allocation), a fresh trial
+     *         holding a HALF_OPEN slot, or {@link Permit#DENIED} while OPEN or with every slot taken
+     */
+    public Permit tryAcquire() {
         for (;;) {
             Phase p = phase.get();
             if (p instanceof Closed) {
-                return true;
+                return (Closed) p;
             }
             if (p instanceof Open) {
                 if (!openTimeoutElapsed((Open) p, ticker.nanoTime())) {
-                    return false;
+                    return Permit.DENIED;
                 }
                 transition(p, new HalfOpen(maxTrials), Reason.OPEN_TIMEOUT_ELAPSED, 0);
                 continue;
@@ -102,13 +111,14 @@ public final class CircuitStateMachine {
             int slot = h.scan(now, trialTimeoutNanos);
             if (slot == HalfOpen.EXPIRED) {
                 transition(h, new Open(now), Reason.TRIAL_TIMED_OUT, 0);
-                return false;
+                return Permit.DENIED;
             }
             if (slot == HalfOpen.NONE_FREE) {
-                return false;
+                return Permit.DENIED;
             }
-            if (h.trials.compareAndSet(slot, FREE, now == FREE ? now + 1 : now)) {
-                return true;
+            Trial t = new Trial(h, slot, now);
+            if (h.trials.compareAndSet(slot, null, t)) {
+                return t;
             }
             // lost the slot to another caller: look again
         }
@@ -136,50 +146,6 @@ public final class CircuitStateMachine {
         return slot >= 0;
     }
 
-    /** Frees a held half-open trial slot without a verdict; nothing in other states. */
-    public void onRelease() {
-        Phase p = phase.get();
-        if (p instanceof HalfOpen) {
-            ((HalfOpen) p).release();
-        }
-    }
-
-    public void onSuccess() {
-        Phase p = phase.get();
-        if (p instanceof Closed) {
-            AtomicInteger failures = ((Closed) p).failures;
-            if (failures.get() != 0) {
-                failures.set(0);
-            }
-        } else if (p instanceof HalfOpen) {
-            HalfOpen h = (HalfOpen) p;
-            if (h.release()) {
-                int n = h.successes.incrementAndGet();
-                if (n >= successThreshold) {
-                    transition(h, new Closed(), Reason.SUCCESS_THRESHOLD, n);
-                }
-            }
-        }
-    }
-
-    public void onFailure() {
-        Phase p = phase.get();
-        if (p instanceof Closed) {
-            if (failureThreshold == NEVER) {
-                return;
-            }
-            int n = ((Closed) p).failures.incrementAndGet();
-            if (n >= failureThreshold) {
-                transition(p, new Open(ticker.nanoTime()), Reason.FAILURE_THRESHOLD, n);
-            }
-        } else if (p instanceof HalfOpen) {
-            HalfOpen h = (HalfOpen) p;
-            if (h.release()) {
-                transition(h, new Open(ticker.nanoTime()), Reason.TRIAL_FAILED, 1);
-            }
-        }
-    }
-
     /** @return the state, after any transition that is due by time (open timeout, trial timeout) */
     public CircuitState state() {
         for (;;) {
@@ -203,7 +169,10 @@ public final class CircuitStateMachine {
         return p instanceof Closed ? ((Closed) p).failures.get() : 0;
     }
 
-    /** Closes the circuit whatever its state, forgetting every count. */
+    /**
+     * Closes the circuit whatever its state, forgetting every count. Permits taken before belong to
+     * the replaced phase: their results are ignored.
+     */
     public void reset() {
         for (;;) {
             Phase p = phase.get();
@@ -223,6 +192,7 @@ public final class CircuitStateMachine {
         return now - o.since >= openNanos;
     }
 
+    /** Makes the transition unless {@code from} was replaced meanwhile (then another thread decided). */
     private void transition(Phase from, Phase to, Reason reason, int count) {
         if (phase.compareAndSet(from, to)) {
             observer.onTransition(from.state(), to.state(), reason, count);
@@ -233,12 +203,43 @@ public final class CircuitStateMachine {
         abstract CircuitState state();
     }
 
-    private static final class Closed extends Phase {
+    /** The CLOSED phase, and the permit shared by every call it admits. */
+    private final class Closed extends Phase implements Permit {
         final AtomicInteger failures = new AtomicInteger();
 
         @Override
         CircuitState state() {
             return CircuitState.CLOSED;
+        }
+
+        /** Forgets the failures; on a replaced phase that changes nothing anyone reads. */
+        @Override
+        public void onSuccess() {
+            if (failures.get() != 0) {
+                failures.set(0);
+            }
+        }
+
+        /** Counts a failure; on a replaced phase the opening CAS fails, so the result is ignored. */
+        @Override
+        public void onFailure() {
+            if (failureThreshold == NEVER) {
+                return;
+            }
+            int n = failures.incrementAndGet();
+            if (n >= failureThreshold) {
+                transition(this, new Open(ticker.nanoTime()), Reason.FAILURE_THRESHOLD, n);
+            }
+        }
+
+        /** Nothing is held while CLOSED. */
+        @Override
+        public void release() {
+        }
+
+        @Override
+        public String toString() {
+            return "CircuitPermit[CLOSED]";
         }
     }
 
@@ -259,46 +260,78 @@ public final class CircuitStateMachine {
         static final int NONE_FREE = -1;
         static final int EXPIRED = -2;
 
-        final AtomicLongArray trials;
+        /** Each slot is free (null) or holds the trial that claimed it. */
+        final AtomicReferenceArray<Trial> trials;
         final AtomicInteger successes = new AtomicInteger();
 
         HalfOpen(int maxTrials) {
-            trials = new AtomicLongArray(maxTrials);
-            for (int i = 0; i < maxTrials; i++) {
-                trials.set(i, FREE);
-            }
+            trials = new AtomicReferenceArray<>(maxTrials);
         }
 
         /** @return a free slot, {@link #NONE_FREE}, or {@link #EXPIRED} when a trial overran its timeout */
         int scan(long now, long timeoutNanos) {
             int free = NONE_FREE;
             for (int i = 0; i < trials.length(); i++) {
-                long started = trials.get(i);
-                if (started == FREE) {
+                Trial t = trials.get(i);
+                if (t == null) {
                     if (free == NONE_FREE) {
                         free = i;
                     }
-                } else if (now - started >= timeoutNanos) {
+                } else if (now - t.startedNanos >= timeoutNanos) {
                     return EXPIRED;
                 }
             }
             return free;
         }
 
-        /** Frees one held slot. @return false when none was held (a stray result) */
-        boolean release() {
-            for (int i = 0; i < trials.length(); i++) {
-                long started = trials.get(i);
-                if (started != FREE && trials.compareAndSet(i, started, FREE)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
         @Override
         CircuitState state() {
             return CircuitState.HALF_OPEN;
+        }
+    }
+
+    /** The permit of one half-open trial: settles its own slot of its own phase, at most once. */
+    private final class Trial implements Permit {
+        final HalfOpen phase;
+        final int slot;
+        final long startedNanos;
+
+        Trial(HalfOpen phase, int slot, long startedNanos) {
+            this.phase = phase;
+            this.slot = slot;
+            this.startedNanos = startedNanos;
+        }
+
+        /** @return true for the one settlement that frees this trial's slot; false after that */
+        private boolean settle() {
+            return phase.trials.compareAndSet(slot, this, null);
+        }
+
+        @Override
+        public void onSuccess() {
+            if (settle()) {
+                int n = phase.successes.incrementAndGet();
+                if (n >= successThreshold) {
+                    transition(phase, new Closed(), Reason.SUCCESS_THRESHOLD, n);
+                }
+            }
+        }
+
+        @Override
+        public void onFailure() {
+            if (settle()) {
+                transition(phase, new Open(ticker.nanoTime()), Reason.TRIAL_FAILED, 1);
+            }
+        }
+
+        @Override
+        public void release() {
+            settle();
+        }
+
+        @Override
+        public String toString() {
+            return "CircuitPermit[HALF_OPEN trial " + slot + "]";
         }
     }
 }

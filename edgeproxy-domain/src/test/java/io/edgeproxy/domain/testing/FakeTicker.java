@@ -1,4 +1,4 @@
-package io.edgeproxy.infrastructure.testing;
+package io.edgeproxy.domain.testing;
 
 import io.edgeproxy.domain.Ticker;
 
