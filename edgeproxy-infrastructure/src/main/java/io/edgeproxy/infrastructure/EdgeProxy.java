@@ -126,7 +126,7 @@ public final class EdgeProxy implements AutoCloseable {
     private volatile Throwable failure;
     private EventLoops loops;
     private RepositoryWatcher watcher;
-    private Scheduled housekeeping;
+    private volatile Scheduled housekeeping;
     private boolean closing;
     /** Connections still open when {@link #close()} began: the ones it reset. */
     private int openAtClose;
@@ -245,10 +245,8 @@ public final class EdgeProxy implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("housekeeping failed; next run in {}", bindingGcInterval, e);
         } finally {
-            synchronized (this) {
-                if (state == ProxyState.RUNNING) {
-                    housekeeping = loops.get(0).schedule(bindingGcInterval, this::collectGarbage);
-                }
+            if (state == ProxyState.RUNNING) { // no lock on the loop: close() may hold it while it waits for the loops
+                housekeeping = loops.get(0).schedule(bindingGcInterval, this::collectGarbage);
             }
         }
     }
@@ -354,10 +352,10 @@ public final class EdgeProxy implements AutoCloseable {
         synchronized (this) {
             running = state == ProxyState.RUNNING;
             if (running) {
+                engine.closeListeners(); // returns once a new client is refused
                 state = ProxyState.DRAINING;
                 open = connections.activeConnections();
                 log.info("draining: not accepting, waiting up to {} s for {} open connections", timeout.toSeconds(), open);
-                engine.closeListeners();
                 stopBackgroundTasks();
             }
         }

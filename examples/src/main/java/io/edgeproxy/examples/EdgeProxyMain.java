@@ -10,6 +10,9 @@ import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.config.Env;
 import io.edgeproxy.infrastructure.config.PostgresSettings;
+import io.edgeproxy.infrastructure.config.ShutdownSettings;
+import io.edgeproxy.infrastructure.shutdown.ShutdownController;
+import io.edgeproxy.infrastructure.shutdown.ShutdownReport;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -22,7 +25,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
@@ -43,6 +47,10 @@ public final class EdgeProxyMain {
     public static final int EXIT_CANNOT_START = 1;
     /** Bad arguments, environment or config file. */
     public static final int EXIT_CONFIG = 2;
+    /** The proxy failed while running (out of memory on an event loop): a supervisor should restart it. */
+    public static final int EXIT_FAILED = 3;
+    /** A SIGTERM or Ctrl+C drain ran out of time: the connections still open were reset. */
+    public static final int EXIT_FORCED = 4;
 
     private static final String SIMPLE_LOGGER_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
@@ -70,8 +78,13 @@ public final class EdgeProxyMain {
             "  DEBUG                               1, true or yes: debug logging",
             "  JAVA_OPTS                           JVM options (read by the ./edge-proxy script)",
             "",
+            "  EDGEPROXY_SHUTDOWN_TIMEOUT_SECS     SIGTERM/Ctrl+C lets connections finish this long (default 30)",
+            "",
+            "Signals: SIGTERM or Ctrl+C drains (stops accepting, lets open connections finish, then",
+            "resets the rest); a second one stops at once.",
             "Exit status: 0 after a clean stop, 1 when the proxy cannot start (address in use, ...),",
-            "2 on a usage or configuration error. Documentation: docs/configuration.md",
+            "2 on a usage or configuration error, 3 when the proxy failed while running (out of memory),",
+            "4 when a drain ran out of time. Documentation: docs/configuration.md, docs/lifecycle.md",
             "");
 
     static final String EXAMPLE_BACKEND = String.join("\n",
@@ -88,36 +101,40 @@ public final class EdgeProxyMain {
     }
 
     public static void main(String[] args) {
-        int status = run(args, System.getenv(), System.out, System.err);
-        if (status != 0) {
-            System.exit(status);
-        }
+        System.exit(run(args, System.getenv(), System.out, System.err));
     }
 
     /**
-     * Runs the launcher: returns at once on {@code --help} or an error, otherwise serves until the
-     * JVM is asked to stop, then closes the proxy and returns 0.
+     * Runs the launcher: returns at once on {@code --help} or an error, otherwise serves until a
+     * SIGTERM or Ctrl+C, then drains (see {@link EdgeProxy#shutdown}) for up to
+     * {@code EDGEPROXY_SHUTDOWN_TIMEOUT_SECS}; a second signal stops at once. Also returns when
+     * the proxy fails while running.
      *
-     * @return the exit status
+     * @return the exit status: 0 after a clean drain, {@link #EXIT_FORCED} when connections had to
+     *         be reset, {@link #EXIT_FAILED} when the proxy failed
      */
     public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         Launch launch = start(args, env, out, err);
         if (!launch.isRunning()) {
             return launch.exitCode();
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: stopping");
+        org.slf4j.Logger log = LoggerFactory.getLogger(EdgeProxyMain.class);
+        CompletableFuture<String> signal = ShutdownController.shutdownSignal();
+        ShutdownController.repeatedSignal().thenAccept(again -> {
+            log.warn("edge-proxy: {} again: stopping now, resetting open connections", again);
             launch.close();
-            stopped.countDown();
-        }, "edgeproxy-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        });
+        CompletableFuture.anyOf(signal, launch.proxy().termination()).join();
+        if (!signal.isDone()) {
+            log.error("edge-proxy: the proxy failed ({}); exiting with status {} so a supervisor restarts it",
+                    launch.proxy().failure().map(Throwable::toString).orElse("stopped"), EXIT_FAILED);
             launch.close();
+            return EXIT_FAILED;
         }
-        return 0;
+        log.info("edge-proxy: {}: draining for up to {} s", signal.join(), launch.shutdownTimeout().toSeconds());
+        ShutdownReport report = launch.shutdown();
+        log.info("edge-proxy: stopped, {}", report);
+        return report.clean() ? 0 : EXIT_FORCED;
     }
 
     /**
@@ -154,11 +171,13 @@ public final class EdgeProxyMain {
         EdgeProxySettings settings;
         PostgresSettings postgres;
         MetricsSettings metrics;
+        ShutdownSettings shutdown;
         try {
             Env variables = Env.of(env);
             settings = EdgeProxySettings.read(variables);
             postgres = PostgresSettings.read(variables);
             metrics = MetricsSettings.read(variables);
+            shutdown = ShutdownSettings.read(variables);
             variables.validate();
             variables.unrecognizedWarnings(EdgeProxySettings.PREFIX)
                     .forEach(LoggerFactory.getLogger(EdgeProxySettings.class)::warn);
@@ -168,10 +187,10 @@ public final class EdgeProxyMain {
         LoggerFactory.getLogger(EdgeProxyMain.class).debug("edge-proxy: {}", settings);
         try {
             if (demo) {
-                return startDemo(settings, out, err);
+                return startDemo(settings, out, err).stoppingWithin(shutdown.timeout());
             }
-            return postgres.enabled() ? PostgresLaunch.start(settings, postgres, metrics)
-                    : startStandalone(settings, metrics, err);
+            return (postgres.enabled() ? PostgresLaunch.start(settings, postgres, metrics)
+                    : startStandalone(settings, metrics, err)).stoppingWithin(shutdown.timeout());
         } catch (ConfigException e) {
             return fail(err, EXIT_CONFIG, e.getMessage());
         } catch (CannotListen | PostgresLaunch.CannotReach e) {
@@ -339,11 +358,33 @@ public final class EdgeProxyMain {
         private final EdgeProxy proxy;
         private final AutoCloseable resources;
         private final AtomicBoolean closed = new AtomicBoolean();
+        private Duration shutdownTimeout = ShutdownSettings.DEFAULT_TIMEOUT;
 
         private Launch(int exitCode, EdgeProxy proxy, AutoCloseable resources) {
             this.exitCode = exitCode;
             this.proxy = proxy;
             this.resources = resources;
+        }
+
+        /** Sets how long {@link #shutdown()} lets connections finish. @return this launch */
+        Launch stoppingWithin(Duration timeout) {
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** @return how long {@link #shutdown()} lets connections finish */
+        public Duration shutdownTimeout() {
+            return shutdownTimeout;
+        }
+
+        /**
+         * Drains the proxy (see {@link EdgeProxy#shutdown}) for up to {@link #shutdownTimeout()},
+         * then stops whatever runs with it.
+         */
+        public ShutdownReport shutdown() {
+            ShutdownReport report = proxy.shutdown(shutdownTimeout);
+            close();
+            return report;
         }
 
         static Launch exited(int exitCode) {

@@ -232,8 +232,10 @@ class PrometheusMetricsEndToEndTest {
 
         // every backend leaves: the next client finds none, and the series of the backends are gone
         repo.replaceAll(List.of());
-        PrometheusText empty = scrapeUntil(metrics, t -> t.family("edgeproxy_backend_connections_total")
-                .map(f -> f.samples().isEmpty()).orElse(true));
+        // The series go one family after another on the watcher's loop: wait for the last of them.
+        PrometheusText empty = scrapeUntil(metrics, t -> java.util.stream.Stream.of("edgeproxy_backend_connections_total",
+                "edgeproxy_bytes_sent_total", "edgeproxy_backend_rtt_seconds")
+                .allMatch(name -> t.family(name).map(f -> f.samples().isEmpty()).orElse(true)));
         assertThat(empty.family("edgeproxy_backend_connections_total")).isEmpty();
         assertThat(empty.family("edgeproxy_bytes_sent_total")).isEmpty();
         assertThat(empty.family("edgeproxy_backend_rtt_seconds")).isEmpty();

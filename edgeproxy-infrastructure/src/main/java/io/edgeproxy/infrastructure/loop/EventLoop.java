@@ -189,7 +189,7 @@ public final class EventLoop implements Executor {
      * Takes {@code channel} off this loop's selector and runs {@code then} once it is no longer
      * registered (after the next select), so it can be handed to another loop. Loop thread only.
      */
-    public void deregister(SocketChannel channel, Runnable then) {
+    public void deregister(SelectableChannel channel, Runnable then) {
         SelectionKey key = channel.keyFor(selector);
         if (key == null) {
             then.run();

@@ -27,6 +27,7 @@ public final class Probe extends LoopTimer implements ConnectHandler, ChannelHan
     private final HealthCheckType type;
     private final ProbeCallback callback;
     private long startedAt;
+    private long timeoutNanos;
     private SocketChannel channel;
     private SelectionKey key;
     private ByteBuffer request;
@@ -42,6 +43,7 @@ public final class Probe extends LoopTimer implements ConnectHandler, ChannelHan
 
     /** Starts the probe with a deadline {@code timeoutNanos} from now. Loop thread only. */
     public void start(long timeoutNanos) {
+        this.timeoutNanos = timeoutNanos;
         startedAt = System.nanoTime();
         loop.schedule(this, startedAt + timeoutNanos);
         loop.connect(address, java.time.Duration.ofNanos(timeoutNanos), this);
@@ -105,7 +107,7 @@ public final class Probe extends LoopTimer implements ConnectHandler, ChannelHan
 
     @Override
     protected void expire(long now) {
-        fail("timed out after " + TimeUnit.NANOSECONDS.toMillis(now - startedAt) + " ms");
+        fail("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
     }
 
     @Override

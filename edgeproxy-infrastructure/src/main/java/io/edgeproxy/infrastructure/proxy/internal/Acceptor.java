@@ -55,6 +55,8 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
             SocketChannel ch;
             try {
                 ch = server.accept();
+            } catch (java.nio.channels.ClosedChannelException e) {
+                return; // the listener was closed (a shutdown): nothing to accept any more
             } catch (IOException e) {
                 backOff(e);
                 return;

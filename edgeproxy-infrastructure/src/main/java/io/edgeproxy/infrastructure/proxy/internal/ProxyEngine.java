@@ -39,7 +39,9 @@ public final class ProxyEngine {
     }
 
     private final EngineContext ctx;
+    /** Each listener with the loop that owns it. */
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
+    private final List<LoopContext> listenerOwners = new ArrayList<>();
     private volatile List<LoopContext> loops = List.of();
     private volatile InetSocketAddress localAddress;
     private boolean started;
@@ -73,6 +75,7 @@ public final class ProxyEngine {
             for (int i = 0; i < listenerCount; i++) {
                 ServerSocketChannel ssc = ServerSocketChannel.open();
                 listeners.add(ssc);
+                listenerOwners.add(contexts.get(i));
                 ssc.configureBlocking(false);
                 ssc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 if (reusePort) {
@@ -92,7 +95,7 @@ public final class ProxyEngine {
             log.debug("engine: {} event loops, {} listeners (SO_REUSEPORT {})", contexts.size(), listenerCount,
                     reusePort ? "on" : "off");
         } catch (IOException | RuntimeException e) {
-            closeListeners();
+            listeners.forEach(ProxyEngine::closeQuietly); // the loops never ran
             throw e;
         }
     }
@@ -148,20 +151,49 @@ public final class ProxyEngine {
     }
 
     /**
-     * Closes the listening sockets: new clients are refused from now on. The loops are woken, so
-     * each deregisters its listener (which releases the port) at once. Idempotent.
+     * Closes the listening sockets, so a new client is refused (not left in a backlog nobody
+     * accepts from). Each listener is taken off its loop's selector and then closed, which releases
+     * the port at once; called from another thread this waits (at most a second) until every
+     * listener is closed, so a client that connects after it returns is refused. Idempotent.
      */
-    public synchronized void closeListeners() {
-        for (ServerSocketChannel ssc : listeners) {
-            try {
-                ssc.close();
-            } catch (IOException e) {
-                log.debug("engine: closing a listener failed", e);
-            }
+    public void closeListeners() {
+        List<ServerSocketChannel> toClose;
+        List<LoopContext> owners;
+        synchronized (this) {
+            toClose = List.copyOf(listeners);
+            owners = List.copyOf(listenerOwners);
+            listeners.clear();
+            listenerOwners.clear();
         }
-        listeners.clear();
-        for (LoopContext lc : loops) {
-            lc.loop.execute(() -> { }); // a select after the close releases the socket
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(toClose.size());
+        boolean onALoop = false;
+        for (int i = 0; i < toClose.size(); i++) {
+            ServerSocketChannel ssc = toClose.get(i);
+            LoopContext owner = owners.get(i);
+            onALoop |= owner.loop.inEventLoop();
+            owner.loop.execute(() -> owner.loop.deregister(ssc, () -> {
+                closeQuietly(ssc);
+                closed.countDown();
+            }));
+        }
+        if (onALoop) {
+            return; // a loop cannot wait for itself; its listener closes after its next select
+        }
+        try {
+            if (!closed.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                toClose.forEach(ProxyEngine::closeQuietly); // a loop that no longer runs: close them here
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            toClose.forEach(ProxyEngine::closeQuietly);
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel ssc) {
+        try {
+            ssc.close();
+        } catch (IOException e) {
+            log.debug("engine: closing a listener failed", e);
         }
     }
 }
