@@ -7,6 +7,9 @@ module io.edgeproxy.infrastructure {
     requires transitive io.edgeproxy.domain;
     requires org.slf4j;
     requires jdk.management;
+    requires tools.jackson.core;
+    requires tools.jackson.databind;
+    requires tools.jackson.dataformat.toml;
 
     exports io.edgeproxy.infrastructure;
     exports io.edgeproxy.infrastructure.circuit;
