@@ -3,6 +3,7 @@ package io.edgeproxy.examples;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.config.ConfigException;
+import io.edgeproxy.infrastructure.config.BackendSummary;
 import io.edgeproxy.infrastructure.config.ConfigFile;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import io.edgeproxy.infrastructure.config.Env;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 
 /**
  * The standalone {@code edge-proxy}: configured by {@code EDGEPROXY_*} environment variables, with
@@ -196,18 +196,18 @@ public final class EdgeProxyMain {
                     + "Or try the self-contained demo: ./edge-proxy --demo (see --help)");
         }
         Path file = settings.configPath().get();
-        ConfigFile config = ConfigFile.load(file);
+        ConfigFile config = ConfigFile.load(file, EdgeProxySettings.CONFIG_PATH);
         List<Backend> backends = config.backends();
         if (backends.isEmpty()) {
             return fail(err, EXIT_CONFIG, file + " (" + EdgeProxySettings.CONFIG_PATH + ") defines no backends;"
                     + " add one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND);
         }
-        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: backends from {}: {}", file,
-                backends.stream().map(b -> b.id() + " " + b.region() + "/" + b.country() + " " + b.address() + ":"
-                        + b.port() + (b.healthy() ? "" : " (unhealthy)")).collect(Collectors.joining(", ")));
+        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: backends from {}: {}", file, BackendSummary.of(backends));
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: resilience: {}", settings.resilience().describe());
+        config.ignoredSections(settings.resilience()).forEach(LoggerFactory.getLogger(EdgeProxyMain.class)::warn);
         checkListenAddressFree(settings.listenAddress());
-        EdgeProxy.Builder builder = settings.applyTo(EdgeProxy.builder()).backends(backends);
+        EdgeProxy.Builder builder = config.applyTo(settings.resilience()).applyTo(settings.applyTo(EdgeProxy.builder()))
+                .backends(backends);
         config.geoResolver().ifPresent(builder::geoResolver);
         EdgeProxy proxy = builder.build();
         try {
@@ -216,7 +216,11 @@ public final class EdgeProxyMain {
             proxy.close();
             throw cannotListen(settings.listenAddress(), e.getCause());
         }
-        return Launch.running(proxy, proxy);
+        ConfigReloader reloader = ConfigReloader.start(proxy, file, config, settings);
+        return Launch.running(proxy, () -> {
+            reloader.close();
+            proxy.close();
+        });
     }
 
     /**

@@ -35,7 +35,7 @@ final class PostgresLaunch {
         PostgresConfig config = toConfig(postgres);
         EdgeProxy.Builder builder = settings.applyTo(EdgeProxy.builder());
         settings.configPath().ifPresent(file -> {
-            ConfigFile configFile = ConfigFile.load(file);
+            ConfigFile configFile = ConfigFile.load(file, EdgeProxySettings.CONFIG_PATH);
             if (!configFile.backends().isEmpty()) {
                 LOG.warn("edge-proxy: ignoring the {} backends of {}: they come from PostgreSQL", configFile.backends().size(),
                         file);
