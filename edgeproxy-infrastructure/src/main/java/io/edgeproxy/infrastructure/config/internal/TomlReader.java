@@ -16,6 +16,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * Reads a TOML 1.0 document with Jackson ({@code jackson-dataformat-toml}) into a {@link TomlTable}
@@ -31,6 +32,9 @@ import java.nio.file.Path;
  */
 public final class TomlReader {
 
+    /** What a bare TOML value may look like: a number, a boolean, a date or time. */
+    private static final Pattern LITERAL = Pattern.compile(
+            "[+-]?[0-9_]+(\\.[0-9_]+)?([eE][+-]?[0-9_]+)?|0[xob][0-9A-Fa-f_]+|true|false|[+-]?(inf|nan)|\\d{4}-\\d{2}-\\d{2}.*|\\d{2}:\\d{2}.*");
     private static final TomlMapper MAPPER = TomlMapper.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
 
     private TomlReader() {
@@ -114,8 +118,8 @@ public final class TomlReader {
                     + lines.lineOf(path) + ")";
         } else if (reason.startsWith("Unknown token") && key != null && path == null) {
             message = "expected '=' after key " + TomlTable.quote(key) + ", found " + found(lineText, lines.keyEnd(line));
-        } else if (reason.startsWith("Unknown token") && key != null && bareWordAt(lineText, column - 1) != null) {
-            String word = bareWordAt(lineText, column - 1);
+        } else if (key != null && unquotedValue(lineText, lines.keyEnd(line)) != null) {
+            String word = unquotedValue(lineText, lines.keyEnd(line));
             message = "expected a value for key " + TomlTable.quote(key) + ", found " + word
                     + "; a string must be in quotes, as " + TomlTable.quote(word);
         } else {
@@ -143,14 +147,20 @@ public final class TomlReader {
         return "the end of the line";
     }
 
-    /** @return the unquoted word (letters, digits, {@code . : - _}) starting at {@code from}, or null */
-    private static String bareWordAt(String line, int from) {
-        int end = from;
-        while (end >= 0 && end < line.length() && (KeyLines.isBare(line.charAt(end)) || line.charAt(end) == '.'
-                || line.charAt(end) == ':')) {
-            end++;
+    /**
+     * @return the value after {@code key =} when it is one bare word that no TOML literal looks like
+     *         (a string without its quotes, such as {@code sa} or {@code 10.50.1.1}), else null
+     */
+    private static String unquotedValue(String line, int keyEnd) {
+        int eq = keyEnd < 0 ? -1 : line.indexOf('=', keyEnd);
+        if (eq < 0) {
+            return null;
         }
-        return from < 0 || end == from ? null : line.substring(from, end);
+        String value = line.substring(eq + 1);
+        int comment = value.indexOf('#');
+        value = (comment >= 0 ? value.substring(0, comment) : value).trim();
+        boolean word = !value.isEmpty() && value.chars().allMatch(c -> KeyLines.isBare((char) c) || c == '.' || c == ':');
+        return word && !LITERAL.matcher(value).matches() ? value : null;
     }
 
     private static String lineText(String text, int line) {
