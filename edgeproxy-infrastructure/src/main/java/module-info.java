@@ -7,6 +7,7 @@ module io.edgeproxy.infrastructure {
     requires transitive io.edgeproxy.domain;
     requires org.slf4j;
     requires jdk.management;
+    requires jdk.unsupported;
     requires tools.jackson.core;
     requires tools.jackson.databind;
     requires tools.jackson.dataformat.toml;
@@ -22,4 +23,5 @@ module io.edgeproxy.infrastructure {
     exports io.edgeproxy.infrastructure.pool;
     exports io.edgeproxy.infrastructure.proxy;
     exports io.edgeproxy.infrastructure.ratelimit;
+    exports io.edgeproxy.infrastructure.shutdown;
 }

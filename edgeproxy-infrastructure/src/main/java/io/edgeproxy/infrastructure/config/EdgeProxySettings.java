@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  *   <tr><td>{@code EDGEPROXY_CONFIG_PATH}</td><td>none</td><td>{@link #configPath()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_WATCH_ENABLED}, {@code _INTERVAL_SECS}</td><td>false, 5</td><td>{@link #configWatch()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_SHUTDOWN_TIMEOUT_SECS}</td><td>30</td><td>{@link #shutdownTimeout()}</td></tr>
- *   <tr><td>{@code EDGEPROXY_METRICS_*}</td><td>off</td><td>{@link #metrics()}</td></tr>
+ *   <tr><td>{@code EDGEPROXY_METRICS_*}</td><td>off</td><td>read apart: {@link MetricsSettings}</td></tr>
  *   <tr><td>{@code EDGEPROXY_TLS_*}, {@code EDGEPROXY_API_*}</td><td>off</td><td>validated; not built yet, so
  *       {@code _ENABLED=true} stops startup</td></tr>
  *   <tr><td>{@code DEBUG}</td><td>off</td><td>{@link #debug()}</td></tr>
@@ -62,14 +62,13 @@ import java.util.function.Consumer;
  * @param configPath        the TOML config file holding the backends; no default.
  * @param configWatch       how often the config file is checked for changes; empty (the default) when not watched.
  * @param shutdownTimeout   the longest wait for connections to drain at shutdown. Defaults to 30 seconds.
- * @param metrics           the Prometheus endpoint. Off by default.
  * @param debug             debug logging, on when {@code DEBUG} is {@code 1}, {@code true} or {@code yes}.
  * @param resilience        rate limiting, circuit breaking, health checks and the warm pool. All off by default.
  */
 public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode region, Duration bindingTtl,
                                 Duration bindingGcInterval, int bindingMaxEntries, ProxyConfig engine,
                                 Optional<Path> configPath, Optional<Duration> configWatch, Duration shutdownTimeout,
-                                MetricsSettings metrics, boolean debug, ResilienceSettings resilience) {
+                                boolean debug, ResilienceSettings resilience) {
 
     public static final String LISTEN_ADDR = "EDGEPROXY_LISTEN_ADDR";
     public static final String REGION = "EDGEPROXY_REGION";
@@ -131,7 +130,6 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
         Objects.requireNonNull(configPath, "configPath must not be null (use Optional.empty())");
         Objects.requireNonNull(configWatch, "configWatch must not be null (use Optional.empty())");
         requirePositive(shutdownTimeout, "shutdownTimeout");
-        Objects.requireNonNull(metrics, "metrics must not be null");
         Objects.requireNonNull(resilience, "resilience must not be null (use ResilienceSettings.none())");
     }
 
@@ -188,12 +186,11 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
         boolean watch = env.bool(CONFIG_WATCH_ENABLED, false);
         Duration watchInterval = env.seconds(CONFIG_WATCH_INTERVAL_SECS, ConfigWatcher.DEFAULT_INTERVAL);
         Duration shutdown = env.seconds(SHUTDOWN_TIMEOUT_SECS, DEFAULT_SHUTDOWN_TIMEOUT);
-        MetricsSettings metrics = MetricsSettings.read(env);
         readNotBuiltYet(env);
         boolean debug = env.flag(DEBUG);
         ResilienceSettings resilience = ResilienceSettings.read(env);
         return new EdgeProxySettings(listen, region, ttl, gc, maxBindings, engine, configPath,
-                watch ? Optional.of(watchInterval) : Optional.empty(), shutdown, metrics, debug, resilience);
+                watch ? Optional.of(watchInterval) : Optional.empty(), shutdown, debug, resilience);
     }
 
     /** The engine tuning; each value is checked by {@link ProxyConfig}'s own rules, named by its variable. */

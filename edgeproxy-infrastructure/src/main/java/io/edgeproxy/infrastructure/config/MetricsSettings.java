@@ -1,12 +1,15 @@
 package io.edgeproxy.infrastructure.config;
 
+import io.edgeproxy.infrastructure.net.SocketAddresses;
+
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * The Prometheus metrics endpoint of a standalone proxy, read from the
- * {@code EDGEPROXY_METRICS_*} variables. Plain values: the launcher serves them with the
- * Prometheus adapter, so infrastructure never depends on the adapter module.
+ * The Prometheus metrics endpoint of a standalone proxy, as plain values: the
+ * {@code edgeproxy-adapters-prometheus} module turns them into its {@code PrometheusMetricsConfig}
+ * (infrastructure never depends on an adapter). Immutable.
  *
  * <table>
  *   <caption>Variables</caption>
@@ -16,15 +19,22 @@ import java.util.Objects;
  *   <tr><td>{@code EDGEPROXY_METRICS_PATH}</td><td>{@code /metrics}</td></tr>
  * </table>
  *
- * @param enabled       whether the endpoint is served
- * @param listenAddress where it listens. Defaults to {@code 0.0.0.0:9090}.
- * @param path          its HTTP path, starting with {@code /}. Defaults to {@code /metrics}.
+ * <pre>{@code
+ * Env env = Env.of(System.getenv());
+ * EdgeProxySettings settings = EdgeProxySettings.read(env);
+ * MetricsSettings metrics = MetricsSettings.read(env);
+ * env.validate();
+ * }</pre>
+ *
+ * @param enabled       whether to serve metrics over HTTP. Defaults to false.
+ * @param listenAddress where the endpoint listens. Defaults to {@code 0.0.0.0:9090}.
+ * @param path          the URL path of the exposition. Defaults to {@code /metrics}.
  */
 public record MetricsSettings(boolean enabled, InetSocketAddress listenAddress, String path) {
 
-    public static final String ENABLED = "EDGEPROXY_METRICS_ENABLED";
-    public static final String LISTEN_ADDR = "EDGEPROXY_METRICS_LISTEN_ADDR";
-    public static final String PATH = "EDGEPROXY_METRICS_PATH";
+    public static final String METRICS_ENABLED = "EDGEPROXY_METRICS_ENABLED";
+    public static final String METRICS_LISTEN_ADDR = "EDGEPROXY_METRICS_LISTEN_ADDR";
+    public static final String METRICS_PATH = "EDGEPROXY_METRICS_PATH";
 
     /** Defaults to {@code 0.0.0.0:9090}. */
     public static final String DEFAULT_LISTEN_ADDR = "0.0.0.0:9090";
@@ -32,18 +42,46 @@ public record MetricsSettings(boolean enabled, InetSocketAddress listenAddress, 
     public static final String DEFAULT_PATH = "/metrics";
 
     public MetricsSettings {
-        Objects.requireNonNull(listenAddress, "listenAddress");
-        if (path == null || !path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c == 127)) {
-            throw new IllegalArgumentException("path must start with '/' and hold no spaces, but was \"" + path + "\"");
+        Objects.requireNonNull(listenAddress, "listenAddress must not be null");
+        if (!isPath(path)) {
+            throw new IllegalArgumentException("path must start with '/' and hold no spaces, '?' or '#', such as /metrics, but was "
+                    + (path == null ? "null" : "\"" + path + "\""));
         }
     }
 
-    /** Reads the variables through {@code env}; bad values are recorded in {@code env}. */
+    /** @return the endpoint off, at the default address and path */
+    public static MetricsSettings ofDefaults() {
+        return read(Env.of(Map.of()));
+    }
+
+    /**
+     * Reads the three variables through {@code env}; bad values are recorded there (one message
+     * naming the variable and the value) for {@link Env#validate()}, and replaced by defaults. The
+     * address and path are validated even while the endpoint is off.
+     */
     public static MetricsSettings read(Env env) {
-        boolean enabled = env.bool(ENABLED, false);
-        InetSocketAddress address = env.address(LISTEN_ADDR, DEFAULT_LISTEN_ADDR);
-        String path = env.parsed(PATH, DEFAULT_PATH, "an absolute path such as /metrics (starting with '/', no spaces)",
-                p -> p.startsWith("/") && p.chars().noneMatch(c -> c <= ' ' || c == 127) ? p : null);
-        return new MetricsSettings(enabled, address, path);
+        boolean enabled = env.bool(METRICS_ENABLED, false);
+        InetSocketAddress listen = env.address(METRICS_LISTEN_ADDR, DEFAULT_LISTEN_ADDR);
+        String path = env.parsed(METRICS_PATH, DEFAULT_PATH, "a URL path starting with '/' without spaces, '?' or '#', such as /metrics",
+                v -> isPath(v) ? v : null);
+        return new MetricsSettings(enabled, listen, path);
+    }
+
+    private static boolean isPath(String path) {
+        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+            return false;
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= ' ' || c == '?' || c == '#' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return e.g. {@code on at 0.0.0.0:9090/metrics} or {@code off} */
+    public String describe() {
+        return enabled ? "on at " + SocketAddresses.format(listenAddress) + path : "off";
     }
 }

@@ -46,8 +46,8 @@ class ConfigFileSectionsTest {
                 .hasMessage("c.toml:3: [circuit_breaker]: timeout_secs must be an integer >= 1, but was 0");
         assertThatThrownBy(() -> ConfigFile.parse("c.toml", "[health_check]\ntype = 'udp'\n"))
                 .hasMessage("c.toml:2: [health_check]: type must be \"tcp\" or \"http\", but was \"udp\"");
-        assertThatThrownBy(() -> ConfigFile.parse("c.toml", "[health_check]\ninterval_secs = 1\ntimeout_secs = 5\n"))
-                .hasMessageStartingWith("c.toml:1: [health_check]: ");
+        assertThatThrownBy(() -> ConfigFile.parse("c.toml", "[health_check]\ninterval_secs = 100000\n"))
+                .hasMessageStartingWith("c.toml:1: [health_check]: interval must be at most");
         assertThatThrownBy(() -> ConfigFile.parse("c.toml", "rate_limit = { burst = 'ten' }\n"))
                 .hasMessage("c.toml:1: [rate_limit]: burst must be an integer >= 1, but was \"ten\" (a string)");
     }

@@ -53,7 +53,6 @@ class EdgeProxySettingsTest {
         assertThat(s.engine().maxConnections()).isEqualTo(ProxyConfig.defaultMaxConnections());
         assertThat(s.configWatch()).isEmpty();
         assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(s.metrics()).isEqualTo(new MetricsSettings(false, new InetSocketAddress("0.0.0.0", 9090), "/metrics"));
         assertThat(s.configPath()).isEmpty();
         assertThat(s.debug()).isFalse();
         assertThat(EdgeProxySettings.ofDefaults()).isEqualTo(s);
@@ -179,7 +178,7 @@ class EdgeProxySettingsTest {
         assertThat(warnings).containsExactly(
                 "ignoring unknown environment variable EDGEPROXY_REGOIN (did you mean EDGEPROXY_REGION?)",
                 "ignoring unknown environment variable EDGEPROXY_SOMETHING_ELSE;"
-                        + " the 43 known ones are listed in docs/configuration.md");
+                        + " the 40 known ones are listed in docs/configuration.md");
     }
 
     @Test
@@ -211,10 +210,10 @@ class EdgeProxySettingsTest {
     void theRecordValidatesItsComponents() {
         EdgeProxySettings d = EdgeProxySettings.ofDefaults();
         assertThatThrownBy(() -> new EdgeProxySettings(d.listenAddress(), RegionCode.SA, Duration.ZERO, Duration.ofSeconds(1),
-                1, d.engine(), Optional.empty(), Optional.empty(), Duration.ofSeconds(1), d.metrics(), false,
+                1, d.engine(), Optional.empty(), Optional.empty(), Duration.ofSeconds(1), false,
                 ResilienceSettings.none())).hasMessage("bindingTtl must be positive, but was PT0S");
         assertThatThrownBy(() -> new EdgeProxySettings(d.listenAddress(), RegionCode.SA, Duration.ofSeconds(1),
                 Duration.ofSeconds(1), 0, d.engine(), Optional.empty(), Optional.empty(), Duration.ofSeconds(1),
-                d.metrics(), false, ResilienceSettings.none())).hasMessage("bindingMaxEntries must be >= 1, but was 0");
+                false, ResilienceSettings.none())).hasMessage("bindingMaxEntries must be >= 1, but was 0");
     }
 }

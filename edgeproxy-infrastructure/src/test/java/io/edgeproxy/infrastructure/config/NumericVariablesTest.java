@@ -43,6 +43,7 @@ class NumericVariablesTest {
         Env env = Env.of(environment);
         EdgeProxySettings.read(env);
         PostgresSettings.read(env);
+        MetricsSettings.read(env);
         env.validate();
     }
 
