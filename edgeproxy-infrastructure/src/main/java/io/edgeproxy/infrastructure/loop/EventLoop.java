@@ -290,7 +290,7 @@ public final class EventLoop implements Executor {
      * An {@link Error} the JVM may not recover from (out of memory, a stack overflow, an internal
      * error): the loop's state can no longer be trusted, so the owner is told and fails closed.
      */
-    static boolean isFatal(Throwable t) {
+    public static boolean isFatal(Throwable t) {
         return t instanceof VirtualMachineError;
     }
 

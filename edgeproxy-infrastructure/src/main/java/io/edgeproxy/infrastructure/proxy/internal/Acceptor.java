@@ -152,6 +152,9 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
         try {
             connection.open();
         } catch (Throwable t) {
+            if (EventLoop.isFatal(t)) {
+                throw t; // out of memory: the loop fails the proxy closed
+            }
             if (lc.mayWarn()) {
                 log.error("connection of client {} failed while opening", remote.getAddress().getHostAddress(), t);
             }
