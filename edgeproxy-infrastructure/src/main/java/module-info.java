@@ -8,6 +8,9 @@ module io.edgeproxy.infrastructure {
     requires org.slf4j;
     requires jdk.management;
     requires jdk.unsupported;
+    requires tools.jackson.core;
+    requires tools.jackson.databind;
+    requires tools.jackson.dataformat.toml;
 
     exports io.edgeproxy.infrastructure;
     exports io.edgeproxy.infrastructure.circuit;

@@ -85,9 +85,21 @@ public final class Backend {
         return new Builder(id);
     }
 
+    /**
+     * Not blank, and no control character or line separator: ids and app names reach log lines,
+     * where a line feed would let a registry entry forge a line of its own.
+     */
     private static String requireText(String value, String field) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException("backend " + field + " must not be blank, but was \"" + value + "\"");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            int type = Character.getType(c);
+            if (Character.isISOControl(c) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+                throw new IllegalArgumentException(String.format(
+                        "backend %s must not contain control characters, but has U+%04X at index %d", field, (int) c, i));
+            }
         }
         return value.trim();
     }

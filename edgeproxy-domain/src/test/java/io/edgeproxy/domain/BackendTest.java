@@ -106,6 +106,19 @@ class BackendTest {
     }
 
     @Test
+    void refusesControlCharactersInIdAndAppSoThatNoLogLineCanBeForged() {
+        assertThatThrownBy(() -> Backend.builder("sa-1\nINFO forged").app("api").region("sa").country("BR")
+                .address("10.0.0.1").port(1).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("backend id must not contain control characters, but has U+000A at index 4");
+        assertThatThrownBy(() -> valid().app("api\u001b[31m").build())
+                .hasMessage("backend app must not contain control characters, but has U+001B at index 3");
+        assertThatThrownBy(() -> valid().app("a\u2028b").build())
+                .hasMessage("backend app must not contain control characters, but has U+2028 at index 1");
+        assertThat(valid().app("São Paulo api").build().app()).isEqualTo("São Paulo api");
+    }
+
+    @Test
     void refusesAMissingRegion() {
         assertThatThrownBy(() -> valid().region((RegionCode) null).build())
                 .isInstanceOf(IllegalArgumentException.class)

@@ -251,6 +251,53 @@ public final class EdgeProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Changes the reloadable settings while connections keep flowing: the backend list (added,
+     * removed, re-weighted at once; new connections follow it, open ones stay where they are), the
+     * rate-limit thresholds, the circuit-breaker settings and the health-check parameters, each
+     * changed in place keeping per-client and per-backend state where it still applies (see
+     * {@link RateLimiter#reconfigure}, {@link CircuitBreakers#reconfigure},
+     * {@link HealthMonitor#reconfigure}). Everything is checked before anything changes.
+     *
+     * <p>A component this proxy was built without cannot be switched on: its part is ignored with
+     * a warning. The listen address, region, event loops, geo resolver and pool need a new proxy.
+     * Thread-safe; concurrent calls are serialized.
+     *
+     * @throws IllegalStateException    when backends are given but the proxy reads them from a
+     *                                  repository other than its in-memory one (PostgreSQL, say); nothing changes
+     * @throws IllegalArgumentException when the circuit-breaker settings break a rule with the engine's
+     *                                  (the trial timeout must exceed the connect timeout); nothing changes
+     */
+    public synchronized void reconfigure(Reconfiguration change) {
+        Objects.requireNonNull(change, "change");
+        if (change.backends().isPresent() && !(backends instanceof InMemoryBackendRepository)) {
+            throw new IllegalStateException("backends come from " + backends + ", not from a list; change them there");
+        }
+        change.circuitBreaker().ifPresent(c -> Builder.requireTrialLongerThanConnect(c, config));
+        change.rateLimit().ifPresent(c -> {
+            if (rateLimiter.config() == null) {
+                log.warn("reconfigure: rate limiting is off in this proxy; new rate-limit settings ignored (a restart with it enabled is needed)");
+            } else {
+                rateLimiter.reconfigure(c);
+            }
+        });
+        change.circuitBreaker().ifPresent(c -> {
+            if (circuitBreakers == CircuitBreakers.disabled()) {
+                log.warn("reconfigure: circuit breaking is off in this proxy; new circuit-breaker settings ignored (a restart with it enabled is needed)");
+            } else {
+                circuitBreakers.reconfigure(c);
+            }
+        });
+        change.healthCheck().ifPresent(c -> {
+            if (!healthMonitor.enabled()) {
+                log.warn("reconfigure: health checks are off in this proxy; new health-check settings ignored (a restart with them enabled is needed)");
+            } else {
+                healthMonitor.reconfigure(c);
+            }
+        });
+        change.backends().ifPresent(list -> ((InMemoryBackendRepository) backends).replaceAll(list));
+    }
+
     /** @return the address the proxy listens on (the real port when started on port 0) */
     public InetSocketAddress localAddress() {
         return engine.localAddress();
@@ -609,14 +656,18 @@ public final class EdgeProxy implements AutoCloseable {
                 metrics = new InMemoryMetricsStore();
             }
             if (circuitBreaker != null) {
-                Duration trial = config.connectTimeout().plus(BackendGate.VERDICT_WINDOW);
-                if (circuitBreaker.trialTimeout().compareTo(trial) <= 0) {
-                    throw new IllegalArgumentException("circuit breaker trialTimeout (" + circuitBreaker.trialTimeout()
-                            + ") must be longer than the connect timeout (" + config.connectTimeout()
-                            + ") plus the 1 s verdict window, or every slow half-open trial would count as failed");
-                }
+                requireTrialLongerThanConnect(circuitBreaker, config);
             }
             return new EdgeProxy(this);
+        }
+
+        private static void requireTrialLongerThanConnect(CircuitBreakerConfig circuitBreaker, ProxyConfig config) {
+            Duration trial = config.connectTimeout().plus(BackendGate.VERDICT_WINDOW);
+            if (circuitBreaker.trialTimeout().compareTo(trial) <= 0) {
+                throw new IllegalArgumentException("circuit breaker trialTimeout (" + circuitBreaker.trialTimeout()
+                        + ") must be longer than the connect timeout (" + config.connectTimeout()
+                        + ") plus the 1 s verdict window, or every slow half-open trial would count as failed");
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import io.edgeproxy.adapters.prometheus.PrometheusMetricsStore;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.config.ConfigException;
+import io.edgeproxy.infrastructure.config.BackendSummary;
 import io.edgeproxy.infrastructure.config.ConfigFile;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import io.edgeproxy.infrastructure.config.MetricsSettings;
@@ -28,7 +29,6 @@ import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 
 /**
  * The standalone {@code edge-proxy}: configured by {@code EDGEPROXY_*} environment variables, with
@@ -242,18 +242,18 @@ public final class EdgeProxyMain {
                     + "Or try the self-contained demo: ./edge-proxy --demo (see --help)");
         }
         Path file = settings.configPath().get();
-        ConfigFile config = ConfigFile.load(file);
+        ConfigFile config = ConfigFile.load(file, EdgeProxySettings.CONFIG_PATH);
         List<Backend> backends = config.backends();
         if (backends.isEmpty()) {
             return fail(err, EXIT_CONFIG, file + " (" + EdgeProxySettings.CONFIG_PATH + ") defines no backends;"
                     + " add one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND);
         }
-        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: backends from {}: {}", file,
-                backends.stream().map(b -> b.id() + " " + b.region() + "/" + b.country() + " " + b.address() + ":"
-                        + b.port() + (b.healthy() ? "" : " (unhealthy)")).collect(Collectors.joining(", ")));
+        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: backends from {}: {}", file, BackendSummary.of(backends));
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: resilience: {}", settings.resilience().describe());
+        config.ignoredSections(settings.resilience()).forEach(LoggerFactory.getLogger(EdgeProxyMain.class)::warn);
         checkListenAddressFree(settings.listenAddress());
-        EdgeProxy.Builder builder = builder(settings, metrics).backends(backends);
+        EdgeProxy.Builder builder = config.applyTo(settings.resilience()).applyTo(builder(settings, metrics))
+                .backends(backends);
         config.geoResolver().ifPresent(builder::geoResolver);
         EdgeProxy proxy = builder.build();
         try {
@@ -262,7 +262,11 @@ public final class EdgeProxyMain {
             proxy.close();
             throw cannotListen(settings.listenAddress(), e.getCause());
         }
-        return Launch.running(proxy, proxy);
+        ConfigReloader reloader = ConfigReloader.start(proxy, file, config, settings);
+        return Launch.running(proxy, () -> {
+            reloader.close();
+            proxy.close();
+        });
     }
 
     /**

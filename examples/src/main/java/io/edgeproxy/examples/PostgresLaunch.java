@@ -36,7 +36,7 @@ final class PostgresLaunch {
         PostgresConfig config = toConfig(postgres);
         EdgeProxy.Builder builder = EdgeProxyMain.builder(settings, metrics);
         settings.configPath().ifPresent(file -> {
-            ConfigFile configFile = ConfigFile.load(file);
+            ConfigFile configFile = ConfigFile.load(file, EdgeProxySettings.CONFIG_PATH);
             if (!configFile.backends().isEmpty()) {
                 LOG.warn("edge-proxy: ignoring the {} backends of {}: they come from PostgreSQL", configFile.backends().size(),
                         file);

@@ -125,6 +125,25 @@ class EdgeProxyMainTest {
     }
 
     @Test
+    void aValueBeyondItsComponentsLimitIsOneLineNotAStackTrace() {
+        assertThat(run(env("EDGEPROXY_BINDING_TTL_SECS", "31536001"))).isEqualTo(2);
+        assertThat(err()).isEqualTo("edge-proxy: EDGEPROXY_BINDING_TTL_SECS \"31536001\" is refused: bindingTtl must be"
+                + " at most PT8760H, but was PT8760H1S\n");
+    }
+
+    @Test
+    void aPartThatIsNotBuiltYetStopsStartupWhenSwitchedOn() {
+        assertThat(run(env("EDGEPROXY_TLS_ENABLED", "true", "EDGEPROXY_TLS_CERT", "/etc/ssl/edgeproxy.crt"))).isEqualTo(2);
+        assertThat(err()).startsWith("edge-proxy: EDGEPROXY_TLS_ENABLED=true: TLS termination is not built yet");
+    }
+
+    @Test
+    void aConfigPathThatIsADirectoryIsSaidInPlainWords(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThat(run(env("EDGEPROXY_CONFIG_PATH", dir.toString(), "EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0"))).isEqualTo(2);
+        assertThat(err()).isEqualTo("edge-proxy: EDGEPROXY_CONFIG_PATH " + dir + " is a directory, not a file\n");
+    }
+
+    @Test
     void everyBadVariableIsPrintedOnItsOwnLine() {
         assertThat(run(env("EDGEPROXY_BINDING_TTL_SECS", "ten", "EDGEPROXY_LISTEN_ADDR", "8080"), "--demo")).isEqualTo(2);
         assertThat(err()).isEqualTo(
@@ -136,7 +155,7 @@ class EdgeProxyMainTest {
     void aMissingConfigFileExitsTwo() {
         Path missing = dir.resolve("nope.toml");
         assertThat(run(env("EDGEPROXY_CONFIG_PATH", missing.toString()))).isEqualTo(2);
-        assertThat(err()).isEqualTo("edge-proxy: " + missing + ": cannot read the file: it does not exist\n");
+        assertThat(err()).isEqualTo("edge-proxy: EDGEPROXY_CONFIG_PATH " + missing + " does not exist\n");
     }
 
     @Test

@@ -34,6 +34,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>{@link #disabled()} is the null object: every backend is available, {@link #tryAcquire}
  * returns {@link Permit#NONE} and no breaker is ever created.
  *
+ * <p>{@link #reconfigure(CircuitBreakerConfig)} changes the settings while calls go on. A breaker
+ * that is CLOSED takes the new settings at once (its count of consecutive failures starts again);
+ * one that is OPEN or HALF_OPEN keeps its state and finishes that cycle under the settings it opened
+ * with, then takes the new ones when it next closes. New breakers use the new settings.
+ *
  * <p>Thread-safe. {@link #tryAcquire} and {@link #forBackend} of a known id and {@link #isAvailable}
  * are lock-free reads; creating a breaker happens once per backend.
  *
@@ -51,7 +56,7 @@ public final class CircuitBreakers implements BackendAvailability, BackendGate {
     private static final Logger log = LoggerFactory.getLogger(CircuitBreakers.class);
     private static final CircuitBreakers DISABLED = new CircuitBreakers();
 
-    private final CircuitBreakerConfig config;
+    private volatile CircuitBreakerConfig config;
     private final Ticker ticker;
     private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final List<CircuitStateListener> listeners = new CopyOnWriteArrayList<>();
@@ -92,10 +97,35 @@ public final class CircuitBreakers implements BackendAvailability, BackendGate {
         }
         CircuitBreaker b = breakers.get(backendId);
         if (b != null) {
-            return b;
+            CircuitBreakerConfig current = config;
+            if (b.config() == current || b.state() != CircuitState.CLOSED) {
+                return b;
+            }
+            CircuitBreaker fresh = newBreaker(backendId, current);
+            return breakers.replace(backendId, b, fresh) ? fresh : forBackend(backendId);
         }
-        return breakers.computeIfAbsent(Objects.requireNonNull(backendId, "backendId"),
-                id -> new CircuitBreaker(id, config, ticker).onStateChange(dispatcher));
+        return breakers.computeIfAbsent(Objects.requireNonNull(backendId, "backendId"), id -> newBreaker(id, config));
+    }
+
+    private CircuitBreaker newBreaker(String backendId, CircuitBreakerConfig with) {
+        return new CircuitBreaker(backendId, with, ticker).onStateChange(dispatcher);
+    }
+
+    /**
+     * Switches every breaker to {@code config}: CLOSED ones at once, OPEN and HALF_OPEN ones when
+     * they next close (see the class comment). Thread-safe.
+     *
+     * @throws IllegalStateException on {@link #disabled()}: circuit breaking cannot be switched on here
+     */
+    public void reconfigure(CircuitBreakerConfig config) {
+        Objects.requireNonNull(config, "config");
+        if (!enabled) {
+            throw new IllegalStateException("circuit breaking is off; CircuitBreakers.disabled() cannot be switched on");
+        }
+        this.config = config;
+        for (String id : breakers.keySet()) {
+            forBackend(id); // swaps the CLOSED ones now
+        }
     }
 
     /**
@@ -159,7 +189,7 @@ public final class CircuitBreakers implements BackendAvailability, BackendGate {
         return breakers.size();
     }
 
-    /** @return the configuration every breaker is built from */
+    /** @return the configuration new breakers are built from (the latest {@link #reconfigure}) */
     public CircuitBreakerConfig config() {
         return config;
     }

@@ -103,8 +103,40 @@ public final class Env {
         return n < 0 ? defaultValue : Duration.ofSeconds(n);
     }
 
+    /**
+     * A whole number of seconds from 0 to {@link Integer#MAX_VALUE}, where 0 means off: for the
+     * timeouts that can be switched off ({@code EDGEPROXY_IDLE_TIMEOUT_SECS=0}).
+     */
+    public Duration secondsOrZero(String name, Duration defaultValue) {
+        long n = wholeNumber(name, -1, 0, "an integer >= 0 (0 = off)");
+        return n < 0 ? defaultValue : Duration.ofSeconds(n);
+    }
+
+    /**
+     * Applies the rule of the component a value feeds (its own validation, such as
+     * {@code RoutingService}'s limit on the binding TTL) and records its refusal as this variable's:
+     * {@code EDGEPROXY_BINDING_TTL_SECS "31536001" is refused: bindingTtl must be at most 365 days ...}.
+     *
+     * @param rule throws {@link IllegalArgumentException} when {@code value} is out of its range
+     * @return {@code value}, or {@code defaultValue} when refused
+     */
+    public <T> T checked(String name, T value, T defaultValue, java.util.function.Consumer<T> rule) {
+        try {
+            rule.accept(value);
+            return value;
+        } catch (IllegalArgumentException e) {
+            errors.add(name + " " + quote(values.get(name)) + " is refused: " + e.getMessage());
+            return defaultValue;
+        }
+    }
+
     /** An integer from 1 to {@link Integer#MAX_VALUE}, telling "too large" apart from "not a number". */
     private long positive(String name, long defaultValue) {
+        return wholeNumber(name, defaultValue, 1, "a positive integer");
+    }
+
+    /** An integer from {@code min} to {@link Integer#MAX_VALUE} in plain digits; {@code rule} completes "must be". */
+    private long wholeNumber(String name, long defaultValue, long min, String rule) {
         Optional<String> v = get(name);
         if (v.isEmpty()) {
             return defaultValue;
@@ -115,8 +147,8 @@ public final class Env {
             errors.add(name + " must be at most " + Integer.MAX_VALUE + ", but was " + quote(values.get(name)));
             return defaultValue;
         }
-        if (!digits || Long.parseLong(text) < 1) {
-            errors.add(name + " must be a positive integer, but was " + quote(values.get(name)));
+        if (!digits || Long.parseLong(text) < min) {
+            errors.add(name + " must be " + rule + ", but was " + quote(values.get(name)));
             return defaultValue;
         }
         return Long.parseLong(text);

@@ -37,8 +37,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       loop's thread.</li>
  * </ul>
  *
- * <p>Thread-safe: {@link #start()}, {@link #stop()} and {@link #status()} may be called from any
- * thread; {@link #status()} is one volatile read.
+ * <p>{@link #reconfigure(HealthCheckConfig)} changes the probe and the thresholds of a running
+ * checker and keeps what it knows: a backend that is DOWN stays DOWN, one that is UP stays UP unless
+ * its failures in a row already reach the new unhealthy threshold.
+ *
+ * <p>Thread-safe: {@link #start()}, {@link #stop()}, {@link #reconfigure} and {@link #status()} may
+ * be called from any thread; {@link #status()} is one volatile read.
  *
  * <pre>{@code
  * HealthChecker checker = new HealthChecker("backend-1", new InetSocketAddress("10.50.1.1", 8080),
@@ -58,10 +62,11 @@ public final class HealthChecker implements AutoCloseable {
 
     private final String backendId;
     private final InetSocketAddress address;
-    private final HealthCheckConfig config;
+    private volatile HealthCheckConfig config;
     private final List<HealthListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger lifecycle = new AtomicInteger(NEW);
-    private final HealthThresholds thresholds;
+    /** Owned by the loop thread once started. */
+    private HealthThresholds thresholds;
     private volatile HealthStatus status = HealthStatus.initial();
 
     /** The loop the probes run on: given, or started by {@link #start()} when this checker runs alone. */
@@ -147,6 +152,59 @@ public final class HealthChecker implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * Switches to {@code config}: the next probe uses its type, timeout and interval (a probe waiting
+     * for a longer old interval is moved up), and the status is carried over to its thresholds (see
+     * the class comment); a change of health this causes is announced as usual. Thread-safe; applied
+     * on the probe loop.
+     */
+    public void reconfigure(HealthCheckConfig config) {
+        Objects.requireNonNull(config, "config");
+        EventLoop l = loop;
+        if (l == null || lifecycle.get() != RUNNING) {
+            this.config = config;
+            this.thresholds = carriedOver(status, config);
+            this.status = thresholds.status();
+            return;
+        }
+        l.execute(() -> {
+            HealthStatus before = status;
+            this.config = config;
+            thresholds = carriedOver(before, config);
+            HealthStatus after = thresholds.status();
+            status = after;
+            if (after.healthy() != before.healthy()) {
+                announce(after);
+            }
+            if (nextProbe != null && inFlight == null && lifecycle.get() == RUNNING) {
+                nextProbe.cancel();
+                scheduleProbe(probeStartedAt + config.interval().toNanos() - System.nanoTime());
+            }
+        });
+    }
+
+    /**
+     * Thresholds of {@code config} in the state {@code status} describes, reached by replaying it (the
+     * threshold rule has no other entry): the failures that took it down, then its successes and
+     * failures in a row since.
+     */
+    private static HealthThresholds carriedOver(HealthStatus status, HealthCheckConfig config) {
+        HealthThresholds t = new HealthThresholds(config.healthyThreshold(), config.unhealthyThreshold());
+        String error = status.lastError().orElse("marked down before a reconfiguration");
+        if (!status.healthy()) {
+            for (int i = 0; i < config.unhealthyThreshold(); i++) {
+                t.failed(error);
+            }
+        }
+        for (int i = 0; i < Math.min(status.consecutiveSuccesses(), config.healthyThreshold()); i++) {
+            t.passed(status.lastLatency().orElse(Duration.ZERO));
+        }
+        for (int i = 0; i < Math.min(status.consecutiveFailures(), config.unhealthyThreshold()); i++) {
+            t.failed(error);
+        }
+        return t;
     }
 
     /** @return the latest status; {@link HealthStatus#initial()} (healthy) before the first probe */

@@ -30,6 +30,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * loops); on its own it starts a group of one loop and a watcher that looks at the repository once
  * per check interval.
  *
+ * <p>{@link #reconfigure(HealthCheckConfig)} changes the probes of every backend in place, keeping
+ * each backend's health (see {@link HealthChecker#reconfigure}).
+ *
  * <p>{@link #isHealthy(String)} and {@link #isAvailable(Backend)} are lock-free reads, safe on an
  * event loop. A backend the monitor does not know (not yet synced, or never seen) counts as
  * healthy: the monitor only vetoes on evidence. {@link #disabled()} is the monitor of a proxy
@@ -49,7 +52,7 @@ public final class HealthMonitor implements BackendAvailability, AutoCloseable {
     private static final HealthCheckConfig UNUSED = HealthCheckConfig.ofDefaults();
 
     private final BackendRepository repository;
-    private final HealthCheckConfig config;
+    private volatile HealthCheckConfig config;
     private final ConcurrentHashMap<String, HealthChecker> checkers = new ConcurrentHashMap<>();
     private final List<HealthListener> listeners = new CopyOnWriteArrayList<>();
     private final HealthListener dispatcher = this::dispatch;
@@ -146,6 +149,28 @@ public final class HealthMonitor implements BackendAvailability, AutoCloseable {
     public void close() {
         stop();
     }
+    /**
+     * Switches every checker, present and future, to {@code config}, keeping each backend's health.
+     * Thread-safe.
+     *
+     * @throws IllegalStateException on {@link #disabled()}: health checks cannot be switched on here
+     */
+    public void reconfigure(HealthCheckConfig config) {
+        Objects.requireNonNull(config, "config");
+        if (!enabled) {
+            throw new IllegalStateException("health checks are off; HealthMonitor.disabled() cannot be switched on");
+        }
+        synchronized (this) {
+            this.config = config;
+            if (running) {
+                // on the loop that reconciles, so that no checker is created with the old settings meanwhile
+                loops.get(0).execute(() -> checkers.values().forEach(c -> c.reconfigure(this.config)));
+                return;
+            }
+        }
+        checkers.values().forEach(c -> c.reconfigure(config));
+    }
+
     /** @return false only when the backend's probes have marked it down */
     public boolean isHealthy(String backendId) {
         HealthChecker c = checkers.get(backendId);

@@ -203,10 +203,10 @@ class ConfigFileTest {
 
     @Test
     void unknownSectionsAreRefused() {
-        assertError("backends.toml:1: unknown section \"backend\"; known sections: backends, geo (one [[backends]]"
-                + " table per backend, one [[geo]] table per address block)", "[[backend]]", "id = 'x'");
-        assertError("backends.toml:1: unknown top-level key \"region\"; known sections: backends, geo (one"
-                + " [[backends]] table per backend, one [[geo]] table per address block)", "region = 'sa'");
+        assertError("backends.toml:1: unknown section \"backend\"; known sections: backends, geo, rate_limit,"
+                + " circuit_breaker, health_check (one [[backends]] table per backend, one [[geo]] table per address block)", "[[backend]]", "id = 'x'");
+        assertError("backends.toml:1: unknown top-level key \"region\"; known sections: backends, geo, rate_limit,"
+                + " circuit_breaker, health_check (one [[backends]] table per backend, one [[geo]] table per address block)", "region = 'sa'");
     }
 
     @Test

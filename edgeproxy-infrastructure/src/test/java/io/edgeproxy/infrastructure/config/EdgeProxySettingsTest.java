@@ -46,6 +46,13 @@ class EdgeProxySettingsTest {
         assertThat(s.bindingTtl()).isEqualTo(Duration.ofSeconds(600));
         assertThat(s.bindingGcInterval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(s.eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(s.bindingMaxEntries()).isEqualTo(100_000);
+        assertThat(s.engine()).isEqualTo(ProxyConfig.ofDefaults());
+        assertThat(s.engine().idleTimeout()).isEqualTo(Duration.ofSeconds(3600));
+        assertThat(s.engine().backendResponseTimeout()).isZero();
+        assertThat(s.engine().maxConnections()).isEqualTo(ProxyConfig.defaultMaxConnections());
+        assertThat(s.configWatch()).isEmpty();
+        assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.configPath()).isEmpty();
         assertThat(s.debug()).isFalse();
         assertThat(EdgeProxySettings.ofDefaults()).isEqualTo(s);
@@ -118,9 +125,11 @@ class EdgeProxySettingsTest {
         assertThat(settings("EDGEPROXY_EVENT_LOOPS", "3").eventLoops()).isEqualTo(3);
         assertThat(settings("EDGEPROXY_EVENT_LOOPS", "3").proxyConfig().eventLoops()).isEqualTo(3);
 
-        assertRejected("EDGEPROXY_EVENT_LOOPS must be a positive integer, but was \"0\"", "EDGEPROXY_EVENT_LOOPS", "0");
-        assertRejected("EDGEPROXY_EVENT_LOOPS must be a positive integer, but was \"auto\"",
+        assertRejected("EDGEPROXY_EVENT_LOOPS must be an integer from 1 to 1024, but was \"0\"", "EDGEPROXY_EVENT_LOOPS", "0");
+        assertRejected("EDGEPROXY_EVENT_LOOPS must be an integer from 1 to 1024, but was \"auto\"",
                 "EDGEPROXY_EVENT_LOOPS", "auto");
+        assertRejected("EDGEPROXY_EVENT_LOOPS must be an integer from 1 to 1024, but was \"1025\"",
+                "EDGEPROXY_EVENT_LOOPS", "1025");
     }
 
     @Test
@@ -151,7 +160,7 @@ class EdgeProxySettingsTest {
         assertRejected("EDGEPROXY_REGION must be a region code such as sa, us, eu or ap (letters, digits and '-',"
                         + " at most 32), but was \"a b\"\n"
                         + "EDGEPROXY_BINDING_TTL_SECS must be a positive integer, but was \"ten\"\n"
-                        + "EDGEPROXY_EVENT_LOOPS must be a positive integer, but was \"many\"",
+                        + "EDGEPROXY_EVENT_LOOPS must be an integer from 1 to 1024, but was \"many\"",
                 "EDGEPROXY_EVENT_LOOPS", "many", "EDGEPROXY_BINDING_TTL_SECS", "ten", "EDGEPROXY_REGION", "a b");
     }
 
@@ -169,7 +178,7 @@ class EdgeProxySettingsTest {
         assertThat(warnings).containsExactly(
                 "ignoring unknown environment variable EDGEPROXY_REGOIN (did you mean EDGEPROXY_REGION?)",
                 "ignoring unknown environment variable EDGEPROXY_SOMETHING_ELSE;"
-                        + " the 26 known ones are listed in docs/configuration.md");
+                        + " the 40 known ones are listed in docs/configuration.md");
     }
 
     @Test
@@ -199,10 +208,12 @@ class EdgeProxySettingsTest {
 
     @Test
     void theRecordValidatesItsComponents() {
-        InetSocketAddress any = new InetSocketAddress(0);
-        assertThatThrownBy(() -> new EdgeProxySettings(any, RegionCode.SA, Duration.ZERO, Duration.ofSeconds(1), 1,
-                Optional.empty(), false, ResilienceSettings.none())).hasMessage("bindingTtl must be positive, but was PT0S");
-        assertThatThrownBy(() -> new EdgeProxySettings(any, RegionCode.SA, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                0, Optional.empty(), false, ResilienceSettings.none())).hasMessage("eventLoops must be >= 1, but was 0");
+        EdgeProxySettings d = EdgeProxySettings.ofDefaults();
+        assertThatThrownBy(() -> new EdgeProxySettings(d.listenAddress(), RegionCode.SA, Duration.ZERO, Duration.ofSeconds(1),
+                1, d.engine(), Optional.empty(), Optional.empty(), Duration.ofSeconds(1), false,
+                ResilienceSettings.none())).hasMessage("bindingTtl must be positive, but was PT0S");
+        assertThatThrownBy(() -> new EdgeProxySettings(d.listenAddress(), RegionCode.SA, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), 0, d.engine(), Optional.empty(), Optional.empty(), Duration.ofSeconds(1),
+                false, ResilienceSettings.none())).hasMessage("bindingMaxEntries must be >= 1, but was 0");
     }
 }

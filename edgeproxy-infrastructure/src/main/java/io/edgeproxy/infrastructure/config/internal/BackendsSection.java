@@ -4,11 +4,11 @@ import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.IpLiteral;
 import io.edgeproxy.domain.RegionCode;
 import io.edgeproxy.infrastructure.config.ConfigException;
+import tools.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -20,7 +20,7 @@ import java.util.Map;
  * id = "sa-1"            # required, unique
  * app = "api"            # required
  * region = "sa"          # required
- * country = "BR"         # required, ISO 3166-1 alpha-2
+ * country = "BR"         # required, ISO 3166-1 alpha-2 (of the built-in country table)
  * wg_ip = "10.50.1.1"    # required, an IPv4 or IPv6 address (never a host name)
  * port = 8080            # required, 1 to 65535
  * healthy = true         # default true; 1 or 0 also accepted, as in the SQL column
@@ -49,14 +49,15 @@ public final class BackendsSection {
      * @throws ConfigException naming file, line, backend and key at the first invalid value
      */
     public static List<Backend> read(TomlTable root) {
-        Object section = root.get(NAME);
+        JsonNode section = root.get(NAME);
         if (section == null) {
             return List.of();
         }
-        if (!(section instanceof TomlTable.TableArray tables)) {
+        if (!TomlTable.typeName(section).equals("array of tables")) {
             throw root.error(NAME, NAME + " must be one [[" + NAME + "]] table per backend, but was "
-                    + TomlTable.aTypeName(section) + (section instanceof TomlTable ? " ([" + NAME + "])" : ""));
+                    + TomlTable.aTypeName(section) + (section.isObject() ? " ([" + NAME + "])" : ""));
         }
+        List<TomlTable> tables = root.tables(NAME);
         List<Backend> backends = new ArrayList<>(tables.size());
         Map<String, Integer> firstById = new HashMap<>();
         for (int i = 0; i < tables.size(); i++) {
@@ -64,7 +65,7 @@ public final class BackendsSection {
             Backend backend = readOne(table, i + 1);
             Integer first = firstById.putIfAbsent(backend.id(), i + 1);
             if (first != null) {
-                throw table.error("id", name(i + 1, table) + ": duplicate id " + TomlParser.quote(backend.id())
+                throw table.error("id", name(i + 1, table) + ": duplicate id " + TomlTable.quote(backend.id())
                         + ", already used by [[" + NAME + "]] #" + first + " (line " + tables.get(first - 1).line() + ")");
             }
             backends.add(backend);
@@ -87,17 +88,12 @@ public final class BackendsSection {
             throw r.error("region", e.getMessage());
         }
 
-        String countryText = r.text("country");
-        String country = countryText.trim().toUpperCase(Locale.ROOT);
-        if (country.length() != 2 || !isAsciiLetter(country.charAt(0)) || !isAsciiLetter(country.charAt(1))) {
-            throw r.error("country", "country must be an ISO 3166-1 alpha-2 code such as \"BR\", but was "
-                    + TomlParser.quote(countryText));
-        }
+        String country = r.country("country");
 
         String address = r.text("wg_ip");
         if (!IpLiteral.isLiteral(address)) {
             throw r.error("wg_ip", "wg_ip must be an IPv4 or IPv6 address (host names are not resolved), but was "
-                    + TomlParser.quote(address));
+                    + TomlTable.quote(address));
         }
 
         int port = r.integer("port", 1, 65535);
@@ -123,12 +119,8 @@ public final class BackendsSection {
 
     /** {@code [[backends]] #2 (id "sa-2")}, or without the id when it is missing or not a string. */
     private static String name(int number, TomlTable table) {
-        Object id = table.get("id");
-        return "[[" + NAME + "]] #" + number + (id instanceof String s && !s.isBlank()
-                ? " (id " + TomlParser.quote(s) + ")" : "");
-    }
-
-    private static boolean isAsciiLetter(char c) {
-        return c >= 'A' && c <= 'Z';
+        JsonNode id = table.get("id");
+        return "[[" + NAME + "]] #" + number + (id != null && id.isString() && !id.stringValue().isBlank()
+                ? " (id " + TomlTable.quote(id.stringValue()) + ")" : "");
     }
 }

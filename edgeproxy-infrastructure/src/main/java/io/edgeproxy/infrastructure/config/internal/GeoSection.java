@@ -1,8 +1,8 @@
 package io.edgeproxy.infrastructure.config.internal;
 
-import io.edgeproxy.domain.CountryRegions;
 import io.edgeproxy.domain.port.GeoResolver;
 import io.edgeproxy.infrastructure.geo.CidrGeoResolver;
+import tools.jackson.databind.JsonNode;
 
 import java.util.List;
 import java.util.Optional;
@@ -35,25 +35,22 @@ public final class GeoSection {
      * @return the resolver, or empty when the file has no {@code [[geo]]} table
      */
     public static Optional<GeoResolver> read(TomlTable root) {
-        Object section = root.get(NAME);
+        JsonNode section = root.get(NAME);
         if (section == null) {
             return Optional.empty();
         }
-        if (!(section instanceof TomlTable.TableArray tables)) {
+        if (!TomlTable.typeName(section).equals("array of tables")) {
             throw root.error(NAME, NAME + " must be one [[" + NAME + "]] table per address block, but was "
                     + TomlTable.aTypeName(section));
         }
+        List<TomlTable> tables = root.tables(NAME);
         CidrGeoResolver.Builder builder = CidrGeoResolver.builder();
         for (int i = 0; i < tables.size(); i++) {
             TableReader r = new TableReader(tables.get(i), "[[" + NAME + "]] #" + (i + 1));
             r.requireKnownKeys(KEYS);
             r.requireKeys(KEYS);
             String cidr = r.text("cidr");
-            String country = r.text("country");
-            if (country.trim().length() == 2 && CountryRegions.defaults().regionOf(country.trim()).isEmpty()) {
-                throw r.error("country", "country " + TomlParser.quote(country)
-                        + " is not an ISO 3166-1 alpha-2 code with a region (see docs/geo-routing.md)");
-            }
+            String country = r.country("country");
             try {
                 builder.add(cidr, country);
             } catch (IllegalArgumentException e) {

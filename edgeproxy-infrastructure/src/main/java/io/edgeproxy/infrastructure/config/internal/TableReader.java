@@ -1,7 +1,11 @@
 package io.edgeproxy.infrastructure.config.internal;
 
 import io.edgeproxy.infrastructure.config.ConfigException;
+import tools.jackson.databind.JsonNode;
 
+import io.edgeproxy.domain.CountryRegions;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -15,7 +19,7 @@ import java.util.List;
 public final class TableReader {
 
     private final TomlTable table;
-    private String context;
+    private final String context;
 
     /**
      * @param table   the table to read
@@ -26,20 +30,11 @@ public final class TableReader {
         this.context = context;
     }
 
-    /** Changes how errors name the table, for example once its id is known. */
-    public void context(String value) {
-        this.context = value;
-    }
-
-    public TomlTable table() {
-        return table;
-    }
-
     /** Refuses any key not in {@code known}, listing the known ones. */
     public void requireKnownKeys(Collection<String> known) {
         for (String key : table.keys()) {
             if (!known.contains(key)) {
-                throw error(key, "unknown key " + TomlParser.quote(key) + "; known keys: " + String.join(", ", known));
+                throw error(key, "unknown key " + TomlTable.quote(key) + "; known keys: " + String.join(", ", known));
             }
         }
     }
@@ -49,7 +44,7 @@ public final class TableReader {
         List<String> missing = new ArrayList<>();
         for (String key : required) {
             if (!table.has(key)) {
-                missing.add(TomlParser.quote(key));
+                missing.add(TomlTable.quote(key));
             }
         }
         if (!missing.isEmpty()) {
@@ -60,10 +55,11 @@ public final class TableReader {
 
     /** @return the string at {@code key}; it must be there and hold more than blanks */
     public String text(String key) {
-        Object v = table.get(key);
-        if (!(v instanceof String s)) {
-            throw error(key, key + " must be a string, but was " + describe(v, String.class));
+        JsonNode v = table.get(key);
+        if (v == null || !v.isString()) {
+            throw error(key, key + " must be a string, but was " + describe(v, "string"));
         }
+        String s = v.stringValue();
         if (s.isBlank()) {
             throw error(key, key + " must not be blank");
         }
@@ -80,12 +76,42 @@ public final class TableReader {
 
     /** @return the integer at {@code key}, which must lie in {@code [min, max]} */
     public int integer(String key, int min, int max) {
-        Object v = table.get(key);
+        JsonNode v = table.get(key);
         String rule = max == Integer.MAX_VALUE ? "an integer >= " + min : "an integer from " + min + " to " + max;
-        if (!(v instanceof Long n) || n < min || n > max) {
-            throw error(key, key + " must be " + rule + ", but was " + describe(v, Long.class));
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
+            throw error(key, key + " must be " + rule + ", but was " + describe(v, "integer"));
         }
-        return n.intValue();
+        return (int) v.longValue();
+    }
+
+    /**
+     * @return the ISO 3166-1 alpha-2 country at {@code key}, upper case: one of the built-in country
+     *         table (the same table that gives a country its region), so {@code "ZZ"} is refused
+     */
+    public String country(String key) {
+        String text = text(key);
+        String country = text.trim().toUpperCase(java.util.Locale.ROOT);
+        if (country.length() != 2 || country.chars().anyMatch(c -> c < 'A' || c > 'Z')) {
+            throw error(key, key + " must be an ISO 3166-1 alpha-2 code such as \"BR\", but was " + TomlTable.quote(text));
+        }
+        if (CountryRegions.defaults().regionOf(country).isEmpty()) {
+            throw error(key, key + " " + TomlTable.quote(text)
+                    + " is not an ISO 3166-1 alpha-2 code with a region (see docs/geo-routing.md)");
+        }
+        return country;
+    }
+
+    /**
+     * @return the whole number of seconds at {@code key} (1 to 2147483647, as the {@code _SECS}
+     *         variables), or {@code defaultValue} when absent
+     */
+    public Duration seconds(String key, Duration defaultValue) {
+        return table.has(key) ? Duration.ofSeconds(integer(key, 1, Integer.MAX_VALUE)) : defaultValue;
+    }
+
+    /** @return the string at {@code key}, or {@code defaultValue} when absent */
+    public String text(String key, String defaultValue) {
+        return table.has(key) ? text(key) : defaultValue;
     }
 
     /**
@@ -93,17 +119,17 @@ public final class TableReader {
      *         or, as in an SQL INTEGER column, {@code 1}/{@code 0}
      */
     public boolean flag(String key, boolean defaultValue) {
-        Object v = table.get(key);
+        JsonNode v = table.get(key);
         if (v == null) {
             return defaultValue;
         }
-        if (v instanceof Boolean b) {
-            return b;
+        if (v.isBoolean()) {
+            return v.booleanValue();
         }
-        if (v instanceof Long n && (n == 0 || n == 1)) {
-            return n == 1;
+        if (v.isIntegralNumber() && v.canConvertToLong() && (v.longValue() == 0 || v.longValue() == 1)) {
+            return v.longValue() == 1;
         }
-        throw error(key, key + " must be true, false, 1 or 0, but was " + describe(v, Long.class));
+        throw error(key, key + " must be true, false, 1 or 0, but was " + describe(v, "integer"));
     }
 
     /** @return an error at the line of {@code key}, prefixed with the table's name */
@@ -112,11 +138,11 @@ public final class TableReader {
     }
 
     /** The value as written, with its type when it is not the expected one: {@code "80" (a string)}. */
-    private static String describe(Object v, Class<?> expected) {
-        if (v instanceof TomlTable || v instanceof TomlTable.TableArray) {
+    private static String describe(JsonNode v, String expectedType) {
+        if (v == null || v.isContainer()) {
             return TomlTable.aTypeName(v);
         }
         String literal = TomlTable.describe(v);
-        return expected.isInstance(v) ? literal : literal + " (" + TomlTable.aTypeName(v) + ")";
+        return TomlTable.typeName(v).equals(expectedType) ? literal : literal + " (" + TomlTable.aTypeName(v) + ")";
     }
 }
