@@ -11,7 +11,6 @@ import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.config.Env;
 import io.edgeproxy.infrastructure.config.PostgresSettings;
-import io.edgeproxy.infrastructure.config.ShutdownSettings;
 import io.edgeproxy.infrastructure.shutdown.ShutdownController;
 import io.edgeproxy.infrastructure.shutdown.ShutdownReport;
 import org.slf4j.LoggerFactory;
@@ -171,13 +170,11 @@ public final class EdgeProxyMain {
         EdgeProxySettings settings;
         PostgresSettings postgres;
         MetricsSettings metrics;
-        ShutdownSettings shutdown;
         try {
             Env variables = Env.of(env);
             settings = EdgeProxySettings.read(variables);
             postgres = PostgresSettings.read(variables);
             metrics = MetricsSettings.read(variables);
-            shutdown = ShutdownSettings.read(variables);
             variables.validate();
             variables.unrecognizedWarnings(EdgeProxySettings.PREFIX)
                     .forEach(LoggerFactory.getLogger(EdgeProxySettings.class)::warn);
@@ -187,10 +184,10 @@ public final class EdgeProxyMain {
         LoggerFactory.getLogger(EdgeProxyMain.class).debug("edge-proxy: {}", settings);
         try {
             if (demo) {
-                return startDemo(settings, out, err).stoppingWithin(shutdown.timeout());
+                return startDemo(settings, out, err).stoppingWithin(settings.shutdownTimeout());
             }
             return (postgres.enabled() ? PostgresLaunch.start(settings, postgres, metrics)
-                    : startStandalone(settings, metrics, err)).stoppingWithin(shutdown.timeout());
+                    : startStandalone(settings, metrics, err)).stoppingWithin(settings.shutdownTimeout());
         } catch (ConfigException e) {
             return fail(err, EXIT_CONFIG, e.getMessage());
         } catch (CannotListen | PostgresLaunch.CannotReach e) {
@@ -362,7 +359,7 @@ public final class EdgeProxyMain {
         private final EdgeProxy proxy;
         private final AutoCloseable resources;
         private final AtomicBoolean closed = new AtomicBoolean();
-        private Duration shutdownTimeout = ShutdownSettings.DEFAULT_TIMEOUT;
+        private Duration shutdownTimeout = EdgeProxySettings.DEFAULT_SHUTDOWN_TIMEOUT;
 
         private Launch(int exitCode, EdgeProxy proxy, AutoCloseable resources) {
             this.exitCode = exitCode;
