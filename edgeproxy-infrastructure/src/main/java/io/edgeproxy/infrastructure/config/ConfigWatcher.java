@@ -87,6 +87,8 @@ public final class ConfigWatcher implements AutoCloseable {
     /**
      * @param interval how often the files are read; at least 1 ms
      */
+    private final java.util.concurrent.atomic.AtomicBoolean polling = new java.util.concurrent.atomic.AtomicBoolean();
+
     public ConfigWatcher(Duration interval) {
         if (interval == null || interval.toMillis() < 1) {
             throw new IllegalArgumentException("interval must be at least 1 ms, but was " + interval);
@@ -97,7 +99,6 @@ public final class ConfigWatcher implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        thread.scheduleWithFixedDelay(this::checkAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -109,6 +110,10 @@ public final class ConfigWatcher implements AutoCloseable {
     public ConfigWatcher watchFile(Path path) {
         Path p = Objects.requireNonNull(path, "path");
         files.putIfAbsent(p, read(p));
+        if (polling.compareAndSet(false, true)) {
+            // the thread starts with the first watched file: a watcher used only for reloadNow() holds none
+            thread.scheduleWithFixedDelay(this::checkAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
         return this;
     }
 
