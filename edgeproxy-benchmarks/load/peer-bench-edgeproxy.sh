@@ -6,7 +6,8 @@
 # `mvn -q -DskipTests package`): 127.0.0.1:19500 -> the harness's HTTP origin (127.0.0.1:18080) and
 # 127.0.0.1:19501 -> its iperf3 server (127.0.0.1:18081). W4 measures the HTTP one.
 #
-# usage: [MODE=off|on] [JAVA_OPTS=...] [EDGEPROXY_EVENT_LOOPS=2] [harness knobs: DURATION REPS WORKLOADS ...] \
+# usage: [MODE=off|on] [METRICS=off|on] [JAVA_OPTS=...] [EDGEPROXY_EVENT_LOOPS=2] \
+#          [harness knobs: DURATION REPS WORKLOADS ...] \
 #          edgeproxy-benchmarks/load/peer-bench-edgeproxy.sh [peer systems, default: haproxy-t2 nginx-w2]
 #
 #   MODE=off  no resilience component (the default)
@@ -15,6 +16,10 @@
 #             warm pool on the HTTP proxy; the iperf3 proxy stays plain (an iperf3 server serves one
 #             test at a time, so probes and idle spares would disturb it)
 #
+#   METRICS=on  Prometheus metrics on both proxies (EDGEPROXY_METRICS_ENABLED, endpoints on
+#               127.0.0.1:19590 and :19591), each scraped every SCRAPE_INTERVAL seconds (default 1,
+#               15 times Prometheus' usual rate) while the harness runs
+#
 # For W4 restart right before it: run it alone, WORKLOADS=w4 (each invocation starts fresh proxies).
 set -euo pipefail
 
@@ -22,6 +27,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HARNESS=${PEER_BENCH:-$ROOT/../shared/bench/peer-bench.sh}
 JAR=$ROOT/examples/target/edge-proxy.jar
 MODE=${MODE:-off}
+METRICS=${METRICS:-off}
+SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-1}
 JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx64m}
 LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 HTTP_PORT=19500
@@ -30,6 +37,7 @@ IPERF_PORT=19501
 [[ -f $JAR ]] || { echo "peer-bench-edgeproxy: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -x $HARNESS ]] || { echo "peer-bench-edgeproxy: harness not found at $HARNESS (set PEER_BENCH)" >&2; exit 1; }
 [[ $MODE == on || $MODE == off || $MODE == pool ]] || { echo "peer-bench-edgeproxy: MODE must be off, on or pool, but was '$MODE'" >&2; exit 1; }
+[[ $METRICS == on || $METRICS == off ]] || { echo "peer-bench-edgeproxy: METRICS must be off or on, but was '$METRICS'" >&2; exit 1; }
 [[ $# -gt 0 ]] || set -- haproxy-t2 nginx-w2
 
 WORK=$(mktemp -d /tmp/edgeproxy-bench.XXXXXX)
@@ -83,10 +91,27 @@ if [[ $MODE == on ]]; then
 elif [[ $MODE == pool ]]; then
   RESILIENCE=(EDGEPROXY_POOL_ENABLED=true)
 fi
-start_proxy "$HTTP_PORT" "$WORK/http.toml" "$WORK/http.log" "${RESILIENCE[@]}"
-start_proxy "$IPERF_PORT" "$WORK/iperf.toml" "$WORK/iperf.log"
+HTTP_METRICS=()
+IPERF_METRICS=()
+if [[ $METRICS == on ]]; then
+  HTTP_METRICS=(EDGEPROXY_METRICS_ENABLED=true EDGEPROXY_METRICS_LISTEN_ADDR=127.0.0.1:19590)
+  IPERF_METRICS=(EDGEPROXY_METRICS_ENABLED=true EDGEPROXY_METRICS_LISTEN_ADDR=127.0.0.1:19591)
+fi
+start_proxy "$HTTP_PORT" "$WORK/http.toml" "$WORK/http.log" "${RESILIENCE[@]}" "${HTTP_METRICS[@]}"
+start_proxy "$IPERF_PORT" "$WORK/iperf.toml" "$WORK/iperf.log" "${IPERF_METRICS[@]}"
 HTTP_PID=${PIDS[0]}
+if [[ $METRICS == on ]]; then
+  for port in 19590 19591; do
+    curl -sf "http://127.0.0.1:$port/metrics" > /dev/null \
+      || { echo "peer-bench-edgeproxy: no metrics on 127.0.0.1:$port" >&2; exit 1; }
+  done
+  ( while sleep "$SCRAPE_INTERVAL"; do
+      curl -s -o /dev/null "http://127.0.0.1:19590/metrics"
+      curl -s -o /dev/null "http://127.0.0.1:19591/metrics"
+    done ) &
+  PIDS+=($!)
+fi
 
-echo "peer-bench-edgeproxy: MODE=$MODE JAVA_OPTS='$JAVA_OPTS' loops=$LOOPS; http proxy pid $HTTP_PID" >&2
-TARGET_PORT=$HTTP_PORT TARGET_IPERF_PORT=$IPERF_PORT TARGET_PID=$HTTP_PID TARGET_NAME="edgeproxy-$MODE" \
+echo "peer-bench-edgeproxy: MODE=$MODE METRICS=$METRICS JAVA_OPTS='$JAVA_OPTS' loops=$LOOPS; http proxy pid $HTTP_PID" >&2
+TARGET_PORT=$HTTP_PORT TARGET_IPERF_PORT=$IPERF_PORT TARGET_PID=$HTTP_PID TARGET_NAME="edgeproxy-$MODE-metrics-$METRICS" \
   "$HARNESS" external "$@"

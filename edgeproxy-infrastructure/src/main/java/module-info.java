@@ -7,6 +7,7 @@ module io.edgeproxy.infrastructure {
     requires transitive io.edgeproxy.domain;
     requires org.slf4j;
     requires jdk.management;
+    requires jdk.unsupported;
 
     exports io.edgeproxy.infrastructure;
     exports io.edgeproxy.infrastructure.circuit;
@@ -19,4 +20,5 @@ module io.edgeproxy.infrastructure {
     exports io.edgeproxy.infrastructure.pool;
     exports io.edgeproxy.infrastructure.proxy;
     exports io.edgeproxy.infrastructure.ratelimit;
+    exports io.edgeproxy.infrastructure.shutdown;
 }

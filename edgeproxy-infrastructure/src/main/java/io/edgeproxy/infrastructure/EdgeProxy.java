@@ -30,12 +30,15 @@ import io.edgeproxy.infrastructure.proxy.ClientAdmission;
 import io.edgeproxy.infrastructure.proxy.ConnectionListener;
 import io.edgeproxy.infrastructure.proxy.RepositoryWatcher;
 import io.edgeproxy.infrastructure.proxy.WarmConnections;
+import io.edgeproxy.infrastructure.proxy.internal.BackendFailureLog;
 import io.edgeproxy.infrastructure.proxy.internal.ConnectionEvents;
 import io.edgeproxy.infrastructure.proxy.internal.EngineContext;
 import io.edgeproxy.infrastructure.proxy.internal.MetricsStoreListener;
 import io.edgeproxy.infrastructure.proxy.internal.ProxyEngine;
 import io.edgeproxy.infrastructure.ratelimit.RateLimitConfig;
 import io.edgeproxy.infrastructure.ratelimit.RateLimiter;
+import io.edgeproxy.infrastructure.shutdown.ShutdownController;
+import io.edgeproxy.infrastructure.shutdown.ShutdownReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +51,11 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An embeddable geo-aware L4 (TCP) proxy. A listen address and a backend list are all it needs:
@@ -111,12 +118,18 @@ public final class EdgeProxy implements AutoCloseable {
     private final ConnectionPool pool;
     private final BackendAvailability availability;
     private final List<ProxyExtension> extensions;
+    private final ShutdownController connections = new ShutdownController();
+    private final BackendFailureLog failureLog = new BackendFailureLog();
     private final ProxyEngine engine;
+    private final CompletableFuture<ProxyState> terminated = new CompletableFuture<>();
+    private volatile ProxyState state = ProxyState.NEW;
+    private volatile Throwable failure;
     private EventLoops loops;
     private RepositoryWatcher watcher;
     private Scheduled housekeeping;
-    private boolean started;
-    private boolean closed;
+    private boolean closing;
+    /** Connections still open when {@link #close()} began: the ones it reset. */
+    private int openAtClose;
 
     private EdgeProxy(Builder b) {
         this.listenAddress = b.listenAddress;
@@ -144,10 +157,12 @@ public final class EdgeProxy implements AutoCloseable {
         admissions.add(rateLimiter);
         admissions.addAll(b.admissions);
         List<ConnectionListener> listeners = new ArrayList<>();
+        listeners.add(connections);
+        listeners.add(failureLog);
         listeners.add(new MetricsStoreListener(metrics));
         listeners.addAll(b.listeners);
         this.engine = new ProxyEngine(new EngineContext(config, routing, admissions, circuitBreakers, pool,
-                new ConnectionEvents(listeners)));
+                new ConnectionEvents(listeners), connections));
     }
 
     public static Builder builder() {
@@ -163,11 +178,13 @@ public final class EdgeProxy implements AutoCloseable {
      * @throws IllegalStateException when started twice or after {@link #close()}
      */
     public synchronized EdgeProxy start() {
-        if (started || closed) {
-            throw new IllegalStateException(closed ? "proxy closed; build a new one" : "proxy already started");
+        if (state != ProxyState.NEW) {
+            throw new IllegalStateException(state == ProxyState.RUNNING ? "proxy already started"
+                    : "proxy " + state.name().toLowerCase(java.util.Locale.ROOT) + "; build a new one");
         }
-        started = true;
+        state = ProxyState.RUNNING;
         loops = EventLoops.create(config.eventLoops(), "edgeproxy-loop");
+        loops.onFatal(this::failClosed);
         try {
             engine.start(loops, listenAddress);
         } catch (IOException e) {
@@ -200,6 +217,7 @@ public final class EdgeProxy implements AutoCloseable {
         EventLoop control = loops.get(0);
         watcher = new RepositoryWatcher(backends, control, RepositoryWatcher.DEFAULT_INTERVAL);
         watcher.subscribe(this::backendsChanged);
+        watcher.subscribe(failureLog);
         healthMonitor.start(watcher, loops);
         pool.startWarming(watcher, loops, availability);
         watcher.start();
@@ -228,7 +246,7 @@ public final class EdgeProxy implements AutoCloseable {
             log.warn("housekeeping failed; next run in {}", bindingGcInterval, e);
         } finally {
             synchronized (this) {
-                if (!closed) {
+                if (state == ProxyState.RUNNING) {
                     housekeeping = loops.get(0).schedule(bindingGcInterval, this::collectGarbage);
                 }
             }
@@ -242,7 +260,30 @@ public final class EdgeProxy implements AutoCloseable {
 
     /** @return client connections open right now (connecting or relaying) */
     public int activeConnections() {
-        return engine.activeConnections();
+        return connections.activeConnections();
+    }
+
+    /** @return where the proxy is in its life */
+    public ProxyState state() {
+        return state;
+    }
+
+    /** @return what stopped the proxy when it is {@link ProxyState#FAILED} */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /**
+     * @return a future completed with {@link ProxyState#STOPPED} or {@link ProxyState#FAILED} when
+     *         the proxy ends; a launcher waits on it to exit non-zero after a failure
+     */
+    public CompletableFuture<ProxyState> termination() {
+        return terminated;
+    }
+
+    /** @return the counter of open connections the drain waits on; count your own work with its guards */
+    public ShutdownController shutdownController() {
+        return connections;
     }
 
     /** @return how many times a {@link ConnectionListener} threw (each is logged once, then counted) */
@@ -298,23 +339,49 @@ public final class EdgeProxy implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, stops the extensions and the components, closes every connection, stops the
-     * event loops. Idempotent.
+     * Stops gracefully: stops accepting at once (the listeners close, so a new client is refused,
+     * not left waiting), stops every background task (health probes, pool refills, housekeeping,
+     * the repository watch), lets the open connections finish for up to {@code timeout}, then
+     * resets (RST) those still open and stops, as {@link #close()} does. Blocks the caller; a
+     * {@link #close()} from another thread meanwhile ends the wait at once (a second SIGTERM).
+     *
+     * @return how many connections finished and how many were reset, and how long it took
      */
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        engine.closeListeners();
-        for (ProxyExtension extension : extensions) {
-            try {
-                extension.close();
-            } catch (RuntimeException e) {
-                log.warn("proxy extension {} failed to close", extension, e);
+    public ShutdownReport shutdown(Duration timeout) {
+        long start = System.nanoTime();
+        int open = 0;
+        boolean running;
+        synchronized (this) {
+            running = state == ProxyState.RUNNING;
+            if (running) {
+                state = ProxyState.DRAINING;
+                open = connections.activeConnections();
+                log.info("draining: not accepting, waiting up to {} s for {} open connections", timeout.toSeconds(), open);
+                engine.closeListeners();
+                stopBackgroundTasks();
             }
         }
+        if (!running) {
+            close();
+            synchronized (this) {
+                return new ShutdownReport(0, openAtClose, Duration.ofNanos(System.nanoTime() - start));
+            }
+        }
+        long deadline = start + timeout.toNanos();
+        while (connections.activeConnections() > 0 && state == ProxyState.DRAINING && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        close();
+        int forced;
+        synchronized (this) {
+            forced = openAtClose;
+        }
+        ShutdownReport report = new ShutdownReport(Math.max(0, open - forced), forced, Duration.ofNanos(System.nanoTime() - start));
+        log.info("shutdown {}", report);
+        return report;
+    }
+
+    private void stopBackgroundTasks() {
         if (housekeeping != null) {
             housekeeping.cancel();
         }
@@ -323,9 +390,57 @@ public final class EdgeProxy implements AutoCloseable {
         }
         healthMonitor.close();
         pool.close();
-        if (loops != null) {
-            loops.close();
+    }
+
+    /**
+     * A loop hit an error it cannot survive (out of memory): stop accepting so clients are refused
+     * instead of hanging, report {@link ProxyState#FAILED}, and stop.
+     */
+    private void failClosed(Throwable cause) {
+        synchronized (this) {
+            if (state == ProxyState.FAILED || state == ProxyState.STOPPED) {
+                return;
+            }
+            failure = cause;
+            state = ProxyState.FAILED;
         }
+        log.error("proxy FAILED: {} on an event loop; listeners closed, stopping", cause.toString());
+        engine.closeListeners();
+        Thread stopper = new Thread(this::close, "edgeproxy-fail-closed"); // not on the failing loop: close() joins the loops
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    /**
+     * Stops at once: stops accepting, stops the extensions and the components, resets every open
+     * connection, stops the event loops. Idempotent. See {@link #shutdown(Duration)} for the
+     * graceful stop.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            openAtClose = connections.activeConnections();
+            if (state != ProxyState.FAILED) {
+                state = ProxyState.STOPPED;
+            }
+            engine.closeListeners();
+            for (ProxyExtension extension : extensions) {
+                try {
+                    extension.close();
+                } catch (RuntimeException e) {
+                    log.warn("proxy extension {} failed to close", extension, e);
+                }
+            }
+            stopBackgroundTasks();
+        }
+        if (loops != null) {
+            loops.close(); // each loop resets the connections it still holds
+        }
+        terminated.complete(state);
     }
 
     /** Builds an {@link EdgeProxy}; {@code listenAddress} and backends are required. */

@@ -1,10 +1,13 @@
 package io.edgeproxy.examples;
 
+import io.edgeproxy.adapters.prometheus.PrometheusMetricsConfig;
+import io.edgeproxy.adapters.prometheus.PrometheusMetricsStore;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.config.ConfigException;
 import io.edgeproxy.infrastructure.config.ConfigFile;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
+import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.config.Env;
 import io.edgeproxy.infrastructure.config.PostgresSettings;
 import org.slf4j.LoggerFactory;
@@ -61,6 +64,9 @@ public final class EdgeProxyMain {
             "  EDGEPROXY_CONFIG_PATH               TOML file with one [[backends]] table per backend",
             "  EDGEPROXY_POSTGRES_ENABLED          true: backends from PostgreSQL (no config file needed)",
             "  EDGEPROXY_POSTGRES_URL              postgres://user:password@host:5432/database",
+            "  EDGEPROXY_METRICS_ENABLED           true: serve Prometheus metrics over HTTP (default false)",
+            "  EDGEPROXY_METRICS_LISTEN_ADDR       where the metrics endpoint listens (default 0.0.0.0:9090)",
+            "  EDGEPROXY_METRICS_PATH              its URL path (default /metrics)",
             "  DEBUG                               1, true or yes: debug logging",
             "  JAVA_OPTS                           JVM options (read by the ./edge-proxy script)",
             "",
@@ -147,10 +153,12 @@ public final class EdgeProxyMain {
 
         EdgeProxySettings settings;
         PostgresSettings postgres;
+        MetricsSettings metrics;
         try {
             Env variables = Env.of(env);
             settings = EdgeProxySettings.read(variables);
             postgres = PostgresSettings.read(variables);
+            metrics = MetricsSettings.read(variables);
             variables.validate();
             variables.unrecognizedWarnings(EdgeProxySettings.PREFIX)
                     .forEach(LoggerFactory.getLogger(EdgeProxySettings.class)::warn);
@@ -162,7 +170,8 @@ public final class EdgeProxyMain {
             if (demo) {
                 return startDemo(settings, out, err);
             }
-            return postgres.enabled() ? PostgresLaunch.start(settings, postgres) : startStandalone(settings, err);
+            return postgres.enabled() ? PostgresLaunch.start(settings, postgres, metrics)
+                    : startStandalone(settings, metrics, err);
         } catch (ConfigException e) {
             return fail(err, EXIT_CONFIG, e.getMessage());
         } catch (CannotListen | PostgresLaunch.CannotReach e) {
@@ -188,7 +197,25 @@ public final class EdgeProxyMain {
         return Launch.running(demo.proxy(), demo);
     }
 
-    private static Launch startStandalone(EdgeProxySettings settings, PrintStream err) {
+    /**
+     * @return a builder with the settings applied and, when {@code EDGEPROXY_METRICS_ENABLED}, a
+     *         {@link PrometheusMetricsStore} serving them (it starts and stops with the proxy)
+     * @throws CannotListen when the metrics address is taken (names {@code EDGEPROXY_METRICS_LISTEN_ADDR})
+     */
+    static EdgeProxy.Builder builder(EdgeProxySettings settings, MetricsSettings metrics) {
+        EdgeProxy.Builder builder = settings.applyTo(EdgeProxy.builder());
+        if (metrics.enabled()) {
+            checkAddressFree(metrics.listenAddress(), MetricsSettings.METRICS_LISTEN_ADDR);
+            PrometheusMetricsStore store = PrometheusMetricsStore.builder()
+                    .endpoint(new PrometheusMetricsConfig(true, metrics.listenAddress(), metrics.path()))
+                    .build();
+            store.applyTo(builder);
+        }
+        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: metrics: {}", metrics.describe());
+        return builder;
+    }
+
+    private static Launch startStandalone(EdgeProxySettings settings, MetricsSettings metrics, PrintStream err) {
         if (settings.configPath().isEmpty()) {
             return fail(err, EXIT_CONFIG, "no backends configured. Set " + EdgeProxySettings.CONFIG_PATH
                     + " to a TOML file with one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND
@@ -207,7 +234,7 @@ public final class EdgeProxyMain {
                         + b.port() + (b.healthy() ? "" : " (unhealthy)")).collect(Collectors.joining(", ")));
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: resilience: {}", settings.resilience().describe());
         checkListenAddressFree(settings.listenAddress());
-        EdgeProxy.Builder builder = settings.applyTo(EdgeProxy.builder()).backends(backends);
+        EdgeProxy.Builder builder = builder(settings, metrics).backends(backends);
         config.geoResolver().ifPresent(builder::geoResolver);
         EdgeProxy proxy = builder.build();
         try {
@@ -225,12 +252,17 @@ public final class EdgeProxyMain {
      * bind first makes "already in use" an error, whoever holds the port.
      */
     static void checkListenAddressFree(InetSocketAddress address) {
+        checkAddressFree(address, EdgeProxySettings.LISTEN_ADDR);
+    }
+
+    /** As {@link #checkListenAddressFree}, for the address set by {@code variable}. */
+    static void checkAddressFree(InetSocketAddress address, String variable) {
         if (address.getPort() == 0) {
             return;
         }
         IOException problem = tryBind(address);
         if (problem != null) {
-            throw cannotListen(address, problem);
+            throw cannotListen(address, problem, variable);
         }
     }
 
@@ -246,20 +278,23 @@ public final class EdgeProxyMain {
     }
 
     static CannotListen cannotListen(InetSocketAddress address, Throwable cause) {
+        return cannotListen(address, cause, EdgeProxySettings.LISTEN_ADDR);
+    }
+
+    private static CannotListen cannotListen(InetSocketAddress address, Throwable cause, String variable) {
         String where = format(address);
         String reason = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
         String hint = "";
         if (cause instanceof BindException && reason.contains("in use")) {
             InetSocketAddress free = nextFreePort(address);
-            hint = "; another process listens there: stop it, or set " + EdgeProxySettings.LISTEN_ADDR
-                    + " to a free address" + (free == null ? "" : ", e.g. " + EdgeProxySettings.LISTEN_ADDR + "="
-                    + format(free));
+            hint = "; another process listens there: stop it, or set " + variable
+                    + " to a free address" + (free == null ? "" : ", e.g. " + variable + "=" + format(free));
         } else if (reason.contains("Permission denied") && address.getPort() < 1024) {
             hint = "; ports below 1024 need root or CAP_NET_BIND_SERVICE";
         } else if (reason.contains("assign requested address")) {
             hint = "; the host has no such address";
         }
-        return new CannotListen("cannot listen on " + where + " (" + EdgeProxySettings.LISTEN_ADDR + "): " + reason + hint);
+        return new CannotListen("cannot listen on " + where + " (" + variable + "): " + reason + hint);
     }
 
     /** @return the first of the next 20 ports on the same host that is free right now, or null */

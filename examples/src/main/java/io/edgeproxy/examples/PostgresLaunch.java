@@ -7,6 +7,7 @@ import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.config.ConfigException;
 import io.edgeproxy.infrastructure.config.ConfigFile;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
+import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.config.PostgresSettings;
 import io.edgeproxy.examples.EdgeProxyMain.Launch;
 import org.slf4j.Logger;
@@ -31,9 +32,9 @@ final class PostgresLaunch {
      * @throws ConfigException when the settings break a rule of {@link PostgresConfig}
      * @throws CannotReach     when the database cannot be reached or refuses the credentials
      */
-    static Launch start(EdgeProxySettings settings, PostgresSettings postgres) {
+    static Launch start(EdgeProxySettings settings, PostgresSettings postgres, MetricsSettings metrics) {
         PostgresConfig config = toConfig(postgres);
-        EdgeProxy.Builder builder = settings.applyTo(EdgeProxy.builder());
+        EdgeProxy.Builder builder = EdgeProxyMain.builder(settings, metrics);
         settings.configPath().ifPresent(file -> {
             ConfigFile configFile = ConfigFile.load(file);
             if (!configFile.backends().isEmpty()) {

@@ -50,6 +50,9 @@ public final class EventLoop implements Executor {
     private boolean nowStale = true;
     private long now = System.nanoTime();
     private Runnable onStop = () -> { };
+    /** Told, once, when an {@link Error} the loop cannot survive (out of memory) hits it. */
+    private volatile java.util.function.Consumer<Throwable> onFatal = t -> { };
+    private boolean fatalReported;
     /** Set by the group under its lock. */
     boolean started;
 
@@ -244,8 +247,8 @@ public final class EventLoop implements Executor {
                 finishDeregistered(deregistering);
                 timers.runExpired(nanoTime());
             } catch (Throwable t) {
-                // Never let anything kill the loop: the sockets it owns would be stranded.
-                log.error("event loop {}: unexpected error, loop continues", name, t);
+                // Never let anything kill the loop silently: the sockets it owns would be stranded.
+                failed(t, "unexpected error");
             }
         }
         shutdownNow();
@@ -261,10 +264,13 @@ public final class EventLoop implements Executor {
                 handler.onReady(key, key.readyOps());
             }
         } catch (Throwable t) {
+            if (isFatal(t)) {
+                failed(t, "handler failed");
+            }
             try {
                 handler.onFailure(t);
             } catch (Throwable again) {
-                log.error("event loop {}: handler failed while failing", name, again);
+                failed(again, "handler failed while failing");
             }
         }
     }
@@ -275,9 +281,39 @@ public final class EventLoop implements Executor {
             try {
                 task.run();
             } catch (Throwable t) {
-                log.error("event loop {}: task failed", name, t);
+                failed(t, "task failed");
             }
         }
+    }
+
+    /**
+     * An {@link Error} the JVM may not recover from (out of memory, a stack overflow, an internal
+     * error): the loop's state can no longer be trusted, so the owner is told and fails closed.
+     */
+    public static boolean isFatal(Throwable t) {
+        return t instanceof VirtualMachineError;
+    }
+
+    /** Logs {@code t}; a fatal one is reported to the owner once (the loop itself keeps going until stopped). */
+    private void failed(Throwable t, String what) {
+        if (!isFatal(t)) {
+            log.error("event loop {}: {}, loop continues", name, what, t);
+            return;
+        }
+        if (!fatalReported) {
+            fatalReported = true;
+            try {
+                log.error("event loop {}: {}: {}; the proxy fails closed", name, what, t.toString());
+                onFatal.accept(t);
+            } catch (Throwable ignored) {
+                // out of memory while reporting: the owner may still see it from another loop
+            }
+        }
+    }
+
+    /** Sets who hears the first fatal error of this loop. */
+    void onFatal(java.util.function.Consumer<Throwable> handler) {
+        this.onFatal = handler;
     }
 
     private void finishDeregistered(ArrayList<Object> items) {
@@ -364,7 +400,7 @@ public final class EventLoop implements Executor {
 
         @Override
         protected void expireFailed(Throwable cause) {
-            log.error("event loop {}: scheduled task failed", name, cause);
+            failed(cause, "scheduled task failed");
         }
 
         @Override

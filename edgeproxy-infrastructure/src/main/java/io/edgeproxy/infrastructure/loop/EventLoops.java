@@ -115,6 +115,17 @@ public final class EventLoops implements AutoCloseable {
     }
 
     /**
+     * Sets who hears a fatal {@link Error} (out of memory, a stack overflow) on any loop: once per
+     * loop, on that loop's thread. The loop logs it and carries on until stopped; its owner decides
+     * (the proxy fails closed: it stops accepting and reports {@code FAILED}).
+     */
+    public void onFatal(java.util.function.Consumer<Throwable> handler) {
+        for (EventLoop loop : loops) {
+            loop.onFatal(handler);
+        }
+    }
+
+    /**
      * Stops every loop, in index order, waiting up to 5 seconds for each; each closes what is still
      * registered with it. Idempotent.
      */

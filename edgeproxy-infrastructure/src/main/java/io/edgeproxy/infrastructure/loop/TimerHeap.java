@@ -54,6 +54,9 @@ final class TimerHeap {
                 t.expire(now);
             } catch (Throwable e) {
                 t.expireFailed(e);
+                if (EventLoop.isFatal(e)) {
+                    throw e; // the loop reports it and fails closed
+                }
             }
         }
     }

@@ -18,7 +18,11 @@ public interface ProxiedConnection {
     /** @return the client's address and port */
     InetSocketAddress client();
 
-    /** @return the backend currently tried or relayed to, or null before routing and after a failed attempt */
+    /**
+     * @return the backend currently tried or relayed to; null before routing and between attempts.
+     *         In {@link ConnectionListener#onClosed}: the backend the connection was relayed to, or
+     *         null when it never got connected.
+     */
     Backend backend();
 
     /** @return bytes relayed from the client to backends so far */

@@ -34,8 +34,9 @@ import java.time.Duration;
  * @param maxConnections client connections open at once at most: above it the proxy stops
  *                       accepting (the kernel's backlog holds the rest, as HAProxy's
  *                       {@code maxconn} does) and resumes below it. Defaults to what the process's
- *                       descriptor limit allows: two descriptors per pair, less a reserve of
- *                       {@value #DESCRIPTOR_RESERVE} (see {@link #defaultMaxConnections()}).
+ *                       descriptor limit allows: two descriptors per pair, after those already
+ *                       open and a reserve of {@value #DESCRIPTOR_RESERVE} (see
+ *                       {@link #defaultMaxConnections()}).
  * @param backendResponseTimeout when the client has sent bytes and the backend has sent nothing
  *                       for this long, the connection is closed and counted as a backend failure;
  *                       {@link Duration#ZERO} switches it off. Defaults to off.
@@ -56,8 +57,8 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     public static final Duration MAX_TIMEOUT = Duration.ofDays(365);
     /** Defaults to 4096. */
     public static final int DEFAULT_ACCEPT_BACKLOG = 4096;
-    /** Descriptors kept free of client pairs: listeners, selectors, jars, probes, spares, logs. */
-    public static final int DESCRIPTOR_RESERVE = 64;
+    /** Descriptors kept free of client pairs beyond those open at start: listeners, selectors, probes, spares. */
+    public static final int DESCRIPTOR_RESERVE = 128;
     /** The most event loops: {@value}. */
     public static final int MAX_EVENT_LOOPS = io.edgeproxy.infrastructure.loop.EventLoops.MAX_LOOPS;
 
@@ -91,19 +92,22 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     }
 
     /**
-     * @return the connection cap the process's descriptor limit allows: {@code (limit - }{@value
-     *         #DESCRIPTOR_RESERVE}{@code ) / 2}, at least 1; 10,000 when the limit cannot be read
+     * @return the connection cap the process's descriptor limit allows: {@code (limit - open - }{@value
+     *         #DESCRIPTOR_RESERVE}{@code ) / 2}, where {@code open} counts the descriptors open now
+     *         (jars, logs, the JVM's own), at least 1; 10,000 when the limit cannot be read
      */
     public static int defaultMaxConnections() {
-        long limit = -1;
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
-            limit = ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+        if (!(os instanceof com.sun.management.UnixOperatingSystemMXBean)) {
+            return 10_000;
         }
+        com.sun.management.UnixOperatingSystemMXBean unix = (com.sun.management.UnixOperatingSystemMXBean) os;
+        long limit = unix.getMaxFileDescriptorCount();
+        long open = Math.max(0, unix.getOpenFileDescriptorCount());
         if (limit <= 0) {
             return 10_000;
         }
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (limit - DESCRIPTOR_RESERVE) / 2));
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (limit - open - DESCRIPTOR_RESERVE) / 2));
     }
 
     /** @return the configuration with every default */

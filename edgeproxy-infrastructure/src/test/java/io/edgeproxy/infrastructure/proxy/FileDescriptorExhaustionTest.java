@@ -31,12 +31,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class FileDescriptorExhaustionTest {
 
-    /** The child process: a proxy to the port in args[0]; prints its port, runs until stdin closes. */
+    /**
+     * The child process: a proxy to the port in args[0], with the default connection cap (derived
+     * from the descriptor limit) or, with args[1] "uncapped", a cap far above what the descriptors
+     * allow; prints its port, runs until stdin closes.
+     */
     public static void main(String[] args) throws Exception {
         Backend b = Backend.builder("b1").app("test").region("sa").country("BR").address("127.0.0.1")
                 .port(Integer.parseInt(args[0])).softLimit(1000).hardLimit(1000).build();
+        ProxyConfig.Builder config = ProxyConfig.builder().eventLoops(1);
+        if (args[1].equals("uncapped")) {
+            config.maxConnections(100_000);
+        }
         try (EdgeProxy proxy = EdgeProxy.builder().listenAddress("127.0.0.1:0").backends(List.of(b))
-                .config(ProxyConfig.builder().eventLoops(1).build()).build().start()) {
+                .config(config.build()).build().start()) {
             System.out.println("PORT " + proxy.localAddress().getPort());
             System.out.flush();
             while (System.in.read() >= 0) {
@@ -46,12 +54,23 @@ class FileDescriptorExhaustionTest {
     }
 
     @Test
+    void withTheDefaultCapAFloodNeverRunsTheDescriptorsOut() throws Exception {
+        Path log = flood("capped", FileDescriptorExhaustionTest::awaitCap);
+        assertThat(read(log)).contains("at the connection cap").doesNotContain("Too many open files");
+    }
+
+    @Test
     void acceptBacksOffWhenOutOfFileDescriptorsAndServesAgainAfterwards() throws Exception {
+        flood("uncapped", FileDescriptorExhaustionTest::awaitOutOfDescriptors);
+    }
+
+    /** Floods a child proxy under {@code ulimit -n 160}, waits for {@code overloaded}, and checks it serves again. */
+    private static Path flood(String mode, java.util.function.Consumer<Path> overloaded) throws Exception {
         try (NioEchoServer backend = new NioEchoServer()) {
             Path log = Files.createTempFile("edgeproxy-emfile", ".log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String cmd = "ulimit -n 160 && exec '" + java + "' -cp '" + System.getProperty("java.class.path") + "' "
-                    + FileDescriptorExhaustionTest.class.getName() + " " + backend.port();
+                    + FileDescriptorExhaustionTest.class.getName() + " " + backend.port() + " " + mode;
             Process child = new ProcessBuilder("bash", "-c", cmd)
                     .redirectError(log.toFile())
                     .start();
@@ -75,7 +94,7 @@ class FileDescriptorExhaustionTest {
                 // Out of descriptors either at accept (the listener pauses) or at the backend connect
                 // (that client is refused as a local failure): which one comes first depends on
                 // how many descriptors the JVM itself holds.
-                awaitOutOfDescriptors(log);
+                overloaded.accept(log);
                 for (Socket s : flood) {
                     s.close();
                 }
@@ -89,7 +108,13 @@ class FileDescriptorExhaustionTest {
                     child.destroyForcibly();
                 }
             }
+            return log;
         }
+    }
+
+    private static void awaitCap(Path log) {
+        Eventually.await(Duration.ofSeconds(30), "the connection cap in the child's stderr",
+                () -> read(log).contains("at the connection cap"), () -> read(log));
     }
 
     private static boolean echoes(InetSocketAddress proxy) {

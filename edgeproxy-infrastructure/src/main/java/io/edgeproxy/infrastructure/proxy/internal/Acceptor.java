@@ -27,6 +27,7 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
     private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
     private static final int MAX_ACCEPTS_PER_EVENT = 64;
     static final long BACKOFF_MILLIS = 100;
+    static final long CAP_RECHECK_MILLIS = 10;
 
     private final EngineContext ctx;
     private final LoopContext lc;
@@ -34,6 +35,7 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
     /** The loops to hand connections to, or null to keep them on this loop. */
     private final List<LoopContext> handoff;
     private int nextLoop;
+    private boolean atCap;
     SelectionKey key;
 
     Acceptor(EngineContext ctx, LoopContext lc, ServerSocketChannel server, List<LoopContext> handoff) {
@@ -46,6 +48,10 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
     @Override
     public void onReady(SelectionKey key, int readyOps) {
         for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+            if (ctx.connections().activeConnections() >= ctx.config().maxConnections()) {
+                holdAtCap();
+                return;
+            }
             SocketChannel ch;
             try {
                 ch = server.accept();
@@ -66,6 +72,21 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
         }
     }
 
+    /**
+     * At the connection cap: stop accepting (the kernel's backlog holds new clients, as HAProxy's
+     * {@code maxconn} does) and look again every {@value #CAP_RECHECK_MILLIS} ms. Logged once per
+     * episode, by whichever listener hits the cap first.
+     */
+    private void holdAtCap() {
+        if (ctx.atCap().compareAndSet(false, true)) {
+            log.warn("at the connection cap ({} open, maxConnections {}): not accepting until connections close",
+                    ctx.connections().activeConnections(), ctx.config().maxConnections());
+        }
+        atCap = true;
+        key.interestOps(0);
+        lc.loop.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CAP_RECHECK_MILLIS));
+    }
+
     private void backOff(IOException e) {
         if (lc.mayWarn()) {
             log.warn("accept on {} failed, pausing it for {} ms: {}", server.socket().getLocalSocketAddress(),
@@ -77,9 +98,23 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
 
     @Override
     protected void expire(long now) {
-        if (key.isValid()) {
-            key.interestOps(SelectionKey.OP_ACCEPT);
+        if (!key.isValid()) {
+            return;
         }
+        if (atCap) {
+            int open = ctx.connections().activeConnections();
+            int max = ctx.config().maxConnections();
+            if (open >= max) {
+                lc.loop.schedule(this, now + TimeUnit.MILLISECONDS.toNanos(CAP_RECHECK_MILLIS));
+                return;
+            }
+            atCap = false;
+            // The episode ends (one line) once well below the cap, so a proxy hovering at it logs once.
+            if (open <= max - Math.max(1, max / 10) && ctx.atCap().compareAndSet(true, false)) {
+                log.info("below the connection cap again ({} open, maxConnections {}): accepting", open, max);
+            }
+        }
+        key.interestOps(SelectionKey.OP_ACCEPT);
     }
 
     @Override
@@ -114,10 +149,12 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
             return;
         }
         ProxyConnection connection = new ProxyConnection(ctx, lc, ch, remote);
-        ctx.active().incrementAndGet();
         try {
             connection.open();
         } catch (Throwable t) {
+            if (EventLoop.isFatal(t)) {
+                throw t; // out of memory: the loop fails the proxy closed
+            }
             if (lc.mayWarn()) {
                 log.error("connection of client {} failed while opening", remote.getAddress().getHostAddress(), t);
             }

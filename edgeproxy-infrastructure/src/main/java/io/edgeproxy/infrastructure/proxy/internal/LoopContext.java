@@ -60,11 +60,11 @@ final class LoopContext {
         c.next = null;
     }
 
-    /** Closes every connection of this loop (the loop is stopping). */
-    void closeAll() {
+    /** Resets every connection of this loop (the loop is stopping: a forced stop, never a clean end). */
+    void resetAll() {
         while (head != null) {
             ProxyConnection c = head;
-            c.close(io.edgeproxy.infrastructure.proxy.CloseReason.SHUTDOWN);
+            c.reset();
             if (head == c) {
                 remove(c);
             }

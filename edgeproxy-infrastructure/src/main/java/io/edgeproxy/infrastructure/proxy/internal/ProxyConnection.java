@@ -75,6 +75,8 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
     private int attempts;
     private boolean gateRefused;
     private long lastActivityNanos;
+    /** When the client's bytes started waiting for an answer (0 while the backend is not owed one). */
+    private long awaitingAnswerSinceNanos;
 
     /** Links in the owning loop's list of connections. */
     ProxyConnection prev;
@@ -267,13 +269,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         }
         ctx.events().onBackendFailed(this, b, cause);
         attempt.verdict(false);
-        try {
-            ctx.routing().unbind(attempt.route().client(), b.id());
-        } catch (RuntimeException e) {
-            if (lc.mayWarn()) {
-                log.warn("dropping the binding of client {} failed", clientAddress.getAddress().getHostAddress(), e);
-            }
-        }
+        unbind(b);
         closeBackend();
         endAttempt(b);
     }
@@ -322,21 +318,37 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         scheduleRelayTimer();
     }
 
-    /** While relaying the timer serves the gate's verdict (while undecided) and the idle timeout. */
+    /**
+     * While relaying the timer serves the earliest of: the gate's verdict (while undecided), the
+     * backend response timeout (while the client's bytes wait for an answer) and the idle timeout.
+     */
     private void scheduleRelayTimer() {
-        long idle = ctx.config().idleTimeout().toNanos();
-        boolean idleOn = idle > 0;
+        long deadline = Long.MAX_VALUE;
+        boolean any = false;
         if (attempt.awaitingVerdict()) {
-            long deadline = attempt.verdictDeadlineNanos;
-            if (idleOn && lastActivityNanos + idle - deadline < 0) {
-                deadline = lastActivityNanos + idle;
-            }
+            deadline = attempt.verdictDeadlineNanos;
+            any = true;
+        }
+        long response = ctx.config().backendResponseTimeout().toNanos();
+        if (response > 0 && awaitingAnswerSinceNanos != 0) {
+            deadline = earliest(any, deadline, awaitingAnswerSinceNanos + response);
+            any = true;
+        }
+        long idle = ctx.config().idleTimeout().toNanos();
+        if (idle > 0) {
+            deadline = earliest(any, deadline, lastActivityNanos + idle);
+            any = true;
+        }
+        if (any) {
             loop.schedule(this, deadline);
-        } else if (idleOn) {
-            loop.schedule(this, lastActivityNanos + idle);
         } else {
             loop.cancel(this);
         }
+    }
+
+    /** @return the earlier of two nanoTime deadlines (overflow-safe); {@code b} when {@code a} is unset */
+    private static long earliest(boolean aSet, long a, long b) {
+        return !aSet || b - a < 0 ? b : a;
     }
 
     // ------------------------------------------------------------------ timers
@@ -347,6 +359,11 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             connectFailed(new IOException("connect timed out after " + ctx.config().connectTimeout().toMillis() + " ms"));
             connectNext();
         } else if (phase == Phase.RELAYING) {
+            long response = ctx.config().backendResponseTimeout().toNanos();
+            if (response > 0 && awaitingAnswerSinceNanos != 0 && now - awaitingAnswerSinceNanos >= response) {
+                backendSilent(response);
+                return;
+            }
             if (attempt.awaitingVerdict() && now - attempt.verdictDeadlineNanos >= 0) {
                 attempt.verdict(true); // stood without failing: the backend is up
             }
@@ -363,6 +380,44 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
     @Override
     protected void expireFailed(Throwable cause) {
         onFailure(cause);
+    }
+
+    /**
+     * The client's bytes went unanswered for the backend response timeout: the backend accepts but
+     * does not serve. A failure of the backend, whatever the gate said before (its verdict may have
+     * been "up" after the verdict window), and the client's binding goes, so affinity does not
+     * send it back.
+     */
+    private void backendSilent(long timeoutNanos) {
+        Backend b = attempt.backend();
+        IOException cause = new IOException("no answer within " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                + " ms of the client's request");
+        if (lc.mayWarn()) {
+            log.warn("backend {} did not answer client {} within {} ms: closing", b.id(),
+                    clientAddress.getAddress().getHostAddress(), java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        }
+        ctx.events().onBackendFailed(this, b, cause);
+        if (attempt.awaitingVerdict()) {
+            attempt.verdict(false);
+        } else {
+            BackendGate.Permit late = ctx.gate().tryAcquire(b); // the first verdict was premature: count a failure now
+            if (late != BackendGate.Permit.DENIED) {
+                late.onFailure();
+            }
+        }
+        unbind(b);
+        close(CloseReason.BACKEND_ERROR);
+    }
+
+    /** Drops the client's binding to {@code b}: affinity never pins a client to a failing backend. */
+    private void unbind(Backend b) {
+        try {
+            ctx.routing().unbind(attempt.route().client(), b.id());
+        } catch (RuntimeException e) {
+            if (lc.mayWarn()) {
+                log.warn("dropping the binding of client {} failed", clientAddress.getAddress().getHostAddress(), e);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ relay
@@ -429,6 +484,14 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             }
             lastActivityNanos = loop.nanoTime();
             d.count(n);
+            if (!d.isUp) {
+                awaitingAnswerSinceNanos = 0;
+            } else if (awaitingAnswerSinceNanos == 0) {
+                awaitingAnswerSinceNanos = lastActivityNanos;
+                if (ctx.config().backendResponseTimeout().toNanos() > 0) {
+                    scheduleRelayTimer();
+                }
+            }
             boolean full = b.hasRemaining();
             if (full) {
                 d.pending = b;
@@ -521,6 +584,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             } else {
                 ctx.events().onBackendFailed(this, attempt.backend(), e);
                 attempt.verdict(false); // no-op once the verdict was given: one verdict per attempt
+                unbind(attempt.backend());
             }
         }
         close(backendSide ? CloseReason.BACKEND_ERROR : CloseReason.CLIENT_ERROR);
@@ -550,16 +614,12 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             return;
         }
         phase = Phase.CLOSED;
-        try {
-            loop.cancel(this);
-            lc.remove(this);
-            loop.closeSoon(client);
-            closeBackend();
-            up.releaseBuffer(lc.buffers);
-            down.releaseBuffer(lc.buffers);
-        } finally {
-            ctx.active().decrementAndGet();
-        }
+        loop.cancel(this);
+        lc.remove(this);
+        loop.closeSoon(client);
+        closeBackend();
+        up.releaseBuffer(lc.buffers);
+        down.releaseBuffer(lc.buffers);
         if (attempt.active()) {
             if (reason == CloseReason.COMPLETED) {
                 attempt.verdict(true); // both ways ended normally before the verdict window: a success
@@ -570,6 +630,26 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         }
         reportBytes();
         ctx.events().onClosed(this, reason);
+    }
+
+    /**
+     * Closes both sides with a reset (RST) instead of a FIN, so a client can tell a cut transfer
+     * from a complete one: what a forced stop does.
+     */
+    void reset() {
+        lingerZero(client);
+        if (backend != null) {
+            lingerZero(backend);
+        }
+        close(CloseReason.SHUTDOWN);
+    }
+
+    private static void lingerZero(SocketChannel ch) {
+        try {
+            ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException | RuntimeException e) {
+            log.trace("SO_LINGER failed", e);
+        }
     }
 
     private void closeBackend() {

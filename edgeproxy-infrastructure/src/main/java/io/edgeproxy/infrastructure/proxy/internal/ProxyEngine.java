@@ -62,7 +62,7 @@ public final class ProxyEngine {
             contexts.add(new LoopContext(group.get(i), ctx.config().bufferSize(), RETAINED_BUFFERS));
         }
         loops = List.copyOf(contexts);
-        group.onStop(i -> loops.get(i)::closeAll);
+        group.onStop(i -> loops.get(i)::resetAll);
         try {
             boolean reusePort = ctx.config().reusePort() && reusePortSupported();
             if (reusePort && address.getPort() != 0) {
@@ -132,7 +132,7 @@ public final class ProxyEngine {
     }
 
     public int activeConnections() {
-        return ctx.active().get();
+        return ctx.connections().activeConnections();
     }
 
     public long listenerFailures() {
