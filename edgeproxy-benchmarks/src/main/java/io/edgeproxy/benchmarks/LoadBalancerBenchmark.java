@@ -8,6 +8,7 @@ import io.edgeproxy.domain.RegionCode;
 
 
 import io.edgeproxy.domain.port.GeoResolver;
+import io.edgeproxy.domain.port.LoadBalancer;
 import io.edgeproxy.domain.port.RoutingContext;
 import io.edgeproxy.domain.routing.BackendLoad;
 import io.edgeproxy.domain.routing.GeoScoreLoadBalancer;
@@ -45,7 +46,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The cost of placing one new client: {@link GeoScoreLoadBalancer#choose} alone, and the whole
  * {@link RoutingService#route} use case (binding lookup, candidate filter, geo resolution, choice,
- * {@code tryAcquire}, binding save) followed by {@link Route#release()}.
+ * {@code tryAcquire}, binding save) followed by {@link Route#release()}: with the default
+ * {@link GeoScoreLoadBalancer} (which the use case runs over its per-version index, no candidate
+ * list) and with a custom {@link LoadBalancer} that delegates to it (the generic path: a filtered
+ * candidate list per new client).
  *
  * <p>Backends are spread over the six regions and 22 countries with loads between 10 and 120
  * active connections (soft limit 100, hard limit 150) and every fifth backend at weight 2. Each
@@ -84,6 +88,7 @@ public class LoadBalancerBenchmark {
     private RoutingContext[] contexts;
     private InetAddress[] clients;
     private RoutingService routing;
+    private RoutingService customRouting;
     private InMemoryBindingRepository bindings;
     private int next;
 
@@ -133,6 +138,15 @@ public class LoadBalancerBenchmark {
                 .localRegion(RegionCode.SA)
                 .load(load)
                 .build();
+        LoadBalancer custom = balancer::choose; // not recognised as the geo score: the list path
+        customRouting = RoutingService.builder()
+                .backends(new InMemoryBackendRepository(candidates))
+                .bindings(bindings)
+                .geoResolver(geoResolver)
+                .localRegion(RegionCode.SA)
+                .loadBalancer(custom)
+                .load(load)
+                .build();
     }
 
     @Benchmark
@@ -143,6 +157,14 @@ public class LoadBalancerBenchmark {
     @Benchmark
     public Route routeAndRelease() {
         Route route = routing.route(clients[next++ & MASK], Set.of()).orElseThrow();
+        route.release();
+        bindings.remove(route.client());
+        return route;
+    }
+
+    @Benchmark
+    public Route routeAndReleaseCustomBalancer() {
+        Route route = customRouting.route(clients[next++ & MASK], Set.of()).orElseThrow();
         route.release();
         bindings.remove(route.client());
         return route;

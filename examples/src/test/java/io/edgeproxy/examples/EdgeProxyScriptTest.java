@@ -7,10 +7,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,25 +62,113 @@ class EdgeProxyScriptTest {
                 "mvn -q -DskipTests package");
     }
 
-    @Test
-    void runsJavaWithJavaOptsOnTheJarNextToTheScriptPassingTheArguments() throws Exception {
-        Path script = copyScript();
-        Path jar = checkout.resolve("examples/target/edge-proxy.jar");
-        Files.createDirectories(jar.getParent());
-        Files.writeString(jar, "not really a jar");
+    /** A java that prints its arguments, one a line, in {@code checkout/jdk}. */
+    private Path fakeJava() throws IOException {
         Path fakeJava = checkout.resolve("jdk/bin/java");
         Files.createDirectories(fakeJava.getParent());
         Files.writeString(fakeJava, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n");
         Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return fakeJava;
+    }
+
+    private Path fakeJar() throws IOException {
+        Path jar = checkout.resolve("examples/target/edge-proxy.jar");
+        Files.createDirectories(jar.getParent());
+        Files.writeString(jar, "not really a jar");
+        return jar;
+    }
+
+    @Test
+    void runsJavaWithItsDefaultsThenJavaOptsOnTheJarNextToTheScriptPassingTheArguments() throws Exception {
+        Path script = copyScript();
+        fakeJar();
+        fakeJava();
         // Run through a symlink from elsewhere: the jar is still found next to the real script.
         Path bin = Files.createDirectories(checkout.resolve("elsewhere/bin"));
         Path link = Files.createSymbolicLink(bin.resolve("edge-proxy"), script);
 
         Result r = runScript(link, Map.of("JAVA_HOME", checkout.resolve("jdk").toString(),
-                "JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC"), "--demo", "two words");
+                "JAVA_OPTS", "-Xmx64m -Xss1m"), "--demo", "two words");
 
         assertThat(r.status()).as(r.err()).isZero();
-        assertThat(r.out().split("\n")).containsExactly("-Xmx64m", "-XX:+UseSerialGC", "-jar",
+        assertThat(r.out().split("\n")).containsExactly(
+                "-XX:+UseSerialGC", "-Xss256k", "-Xmx64m", "-Xss1m", "-jar",
                 checkout.toRealPath() + "/examples/target/edge-proxy.jar", "--demo", "two words");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void printsTheJavaCommandLineWhenAskedTo() throws Exception {
+        fakeJar();
+        Path java = fakeJava();
+
+        Result r = runScript(copyScript(), Map.of("JAVA_HOME", checkout.resolve("jdk").toString(),
+                "EDGEPROXY_LAUNCHER_DEBUG", "1"), "--help");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.err()).isEqualTo("edge-proxy: " + java + " -XX:+UseSerialGC -Xss256k -jar "
+                + checkout.toRealPath() + "/examples/target/edge-proxy.jar --help\n");
+    }
+
+    @Test
+    void usesTheClassDataArchiveOnlyWithTheJvmThatMadeItAndWhenNewerThanTheJar() throws Exception {
+        Path jar = fakeJar();
+        Path java = fakeJava();
+        Path archive = checkout.resolve("examples/target/edge-proxy.jsa");
+        Files.writeString(archive, "an archive");
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Path javaHome = checkout.resolve("jdk").toRealPath();
+        Map<String, String> env = Map.of("JAVA_HOME", javaHome.toString());
+        String option = "-XX:SharedArchiveFile=" + checkout.toRealPath() + "/examples/target/edge-proxy.jsa";
+
+        assertThat(runScript(copyScript(), env).out()).as("made by an unknown JVM").doesNotContain(option);
+
+        Files.writeString(checkout.resolve("examples/target/edge-proxy.jsa.java-home"), "/some/other/jdk\n");
+        assertThat(runScript(checkout.resolve("edge-proxy"), env).out()).as("made by another JVM").doesNotContain(option);
+
+        Files.writeString(checkout.resolve("examples/target/edge-proxy.jsa.java-home"), javaHome + "\n");
+        assertThat(runScript(checkout.resolve("edge-proxy"), env).out().split("\n")).contains(option);
+
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        assertThat(runScript(checkout.resolve("edge-proxy"), env).out()).as("older than the jar").doesNotContain(option);
+    }
+
+    /**
+     * On a real JVM: with no JAVA_OPTS the defaults apply, and an option in JAVA_OPTS overrides the
+     * default it contradicts (the collector, the thread stack size) and adds to them. A second
+     * collector would stop the JVM ("Multiple garbage collectors selected"), so the script leaves
+     * its own out.
+     */
+    @Test
+    void javaOptsOverrideTheDefaultsOnARealJvm() throws Exception {
+        Path jar = checkout.resolve("examples/target/edge-proxy.jar");
+        Files.createDirectories(jar.getParent());
+        writeJar(jar, PrintJvmSettings.class);
+        Map<String, String> realJava = Map.of("JAVA_HOME", System.getProperty("java.home"));
+
+        Result defaults = runScript(copyScript(), realJava, "--demo");
+        Result overridden = runScript(checkout.resolve("edge-proxy"), Map.of("JAVA_HOME", System.getProperty("java.home"),
+                "JAVA_OPTS", "-XX:+UseParallelGC -Xss512k -XX:TieredStopAtLevel=1"), "--demo");
+
+        assertThat(defaults.status()).as("out: %s, err: %s", defaults.out(), defaults.err()).isZero();
+        assertThat(defaults.out().split("\n")).contains("gc=Copy", "ThreadStackSize=256", "TieredStopAtLevel=4",
+                "UseSerialGC=true", "arg=--demo");
+        assertThat(overridden.status()).as("out: %s, err: %s", overridden.out(), overridden.err()).isZero();
+        assertThat(overridden.out().split("\n")).contains("gc=PS Scavenge", "ThreadStackSize=512",
+                "TieredStopAtLevel=1", "UseSerialGC=false", "arg=--demo");
+    }
+
+    /** Writes a runnable jar holding one class of the test classpath as its main class. */
+    private static void writeJar(Path jar, Class<?> mainClass) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, mainClass.getName());
+        String entry = mainClass.getName().replace('.', '/') + ".class";
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
+             var in = mainClass.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
     }
 }

@@ -37,6 +37,12 @@ import java.util.Set;
  * The chosen backend's active count is taken at once (see {@link BackendLoad}); the caller gives it
  * back with {@link Route#release()} when the connection ends.
  *
+ * <p>The healthy backends are indexed once per {@link BackendRepository#version()} (an immutable
+ * {@code CandidateIndex} behind one volatile reference, rebuilt by the first route that sees a new
+ * version). With the default {@link GeoScoreLoadBalancer} a new client costs a scan of its nearest
+ * geo tier with room and allocates no candidate list; any other load balancer gets a fresh list of
+ * the candidates, built from the index.
+ *
  * <p>Thread-safe when its ports are. Never blocks when its ports do not.
  *
  * <pre>{@code
@@ -61,6 +67,9 @@ public final class RoutingService {
     private final Duration bindingTtl;
     private final Ticker ticker;
     private final BackendLoad load;
+    /** The default balancer, routed over the index; null when another balancer was given. */
+    private final GeoScoreLoadBalancer geoScore;
+    private volatile CandidateIndex index;
 
     private RoutingService(Builder b) {
         this.backends = Objects.requireNonNull(b.backends, "backends");
@@ -72,6 +81,7 @@ public final class RoutingService {
         this.bindingTtl = b.bindingTtl;
         this.ticker = b.ticker;
         this.load = b.load;
+        this.geoScore = loadBalancer instanceof GeoScoreLoadBalancer ? (GeoScoreLoadBalancer) loadBalancer : null;
     }
 
     public static Builder builder() {
@@ -88,11 +98,12 @@ public final class RoutingService {
     public Optional<Route> route(InetAddress clientAddress, Set<String> excluded) {
         ClientKey client = ClientKey.of(clientAddress);
         long now = ticker.nanoTime();
+        CandidateIndex index = index();
 
         Optional<Binding> existing = bindings.find(client);
         if (existing.isPresent()) {
             Binding binding = existing.get();
-            Backend bound = binding.isExpired(now, bindingTtl) ? null : backends.byId(binding.backendId()).orElse(null);
+            Backend bound = binding.isExpired(now, bindingTtl) ? null : index.healthy(binding.backendId());
             if (bound != null && isCandidate(bound, excluded) && load.tryAcquire(bound)) {
                 bindings.save(binding.touchedAt(now));
                 return Optional.of(new Route(client, bound, true, load));
@@ -100,7 +111,10 @@ public final class RoutingService {
             bindings.remove(client);
         }
 
-        List<Backend> candidates = candidates(excluded);
+        if (geoScore != null) {
+            return routeByGeoScore(clientAddress, client, excluded, index, now);
+        }
+        List<Backend> candidates = candidates(index, excluded);
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
@@ -113,14 +127,51 @@ public final class RoutingService {
                 return Optional.empty();
             }
             if (load.tryAcquire(chosen)) {
-                bindings.save(new Binding(client, chosen.id(), now, now));
-                return Optional.of(new Route(client, chosen, false, load));
+                return Optional.of(bind(client, chosen, now));
             }
             if (!candidates.remove(chosen)) {
                 return Optional.empty(); // not one of the candidates: choosing again would spin forever
             }
         }
         return Optional.empty();
+    }
+
+    /** The default balancer's path: the same choice, over the index, without a candidate list. */
+    private Optional<Route> routeByGeoScore(InetAddress clientAddress, ClientKey client, Set<String> excluded,
+                                            CandidateIndex index, long now) {
+        GeoInfo geo = geoResolver.resolve(clientAddress).orElse(null);
+        // A lost race for a last slot leaves that backend at its hard limit, so the next scan skips
+        // it: at most one scan per open backend, as with the list.
+        for (int attempt = 0; attempt < index.open.length; attempt++) {
+            Backend chosen = geoScore.choose(index, geo, excluded, availability, load);
+            if (chosen == null) {
+                return Optional.empty();
+            }
+            if (load.tryAcquire(chosen)) {
+                return Optional.of(bind(client, chosen, now));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Route bind(ClientKey client, Backend chosen, long now) {
+        bindings.save(new Binding(client, chosen.id(), now, now));
+        return new Route(client, chosen, false, load);
+    }
+
+    /**
+     * @return the index of the repository's current version. The version is read before the
+     *         backends, so an index is never labelled newer than what it holds; two loops that
+     *         rebuild at once both publish a correct index, and a stale one is rebuilt next time.
+     */
+    private CandidateIndex index() {
+        long version = backends.version();
+        CandidateIndex current = index;
+        if (current == null || current.version != version) {
+            current = new CandidateIndex(version, backends.healthy(), localRegion);
+            index = current;
+        }
+        return current;
     }
 
     /**
@@ -156,14 +207,14 @@ public final class RoutingService {
     /**
      * The backends a new client may go to, whatever the load balancer: healthy, available, not
      * excluded, of weight above 0 (weight 0 drains: bound clients stay, new ones go elsewhere) and
-     * below their hard limit. Filtered while the one list per route is built.
+     * below their hard limit, in repository order. A fresh list per route: the balancer may keep it
+     * for the call, and a lost race takes a backend out of it.
      */
-    private List<Backend> candidates(Set<String> excluded) {
-        List<Backend> healthy = backends.healthy();
-        List<Backend> out = new ArrayList<>(healthy.size());
-        for (int i = 0, n = healthy.size(); i < n; i++) {
-            Backend b = healthy.get(i);
-            if (b.weight() > 0 && isCandidate(b, excluded) && load.active(b.id()) < b.hardLimit()) {
+    private List<Backend> candidates(CandidateIndex index, Set<String> excluded) {
+        Backend[] open = index.open;
+        List<Backend> out = new ArrayList<>(open.length);
+        for (Backend b : open) {
+            if (isCandidate(b, excluded) && load.active(b.id()) < b.hardLimit()) {
                 out.add(b);
             }
         }

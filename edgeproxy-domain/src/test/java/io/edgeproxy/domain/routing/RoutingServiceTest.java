@@ -283,6 +283,21 @@ class RoutingServiceTest {
     }
 
     @Test
+    void routesNewClientsOverTheRepositorysCurrentVersion() {
+        Backend a = backend("a").build();
+        TestBackendRepository backends = new TestBackendRepository(a);
+        RoutingService routing = service(backends).build();
+        occupy(routing, a, 10);
+        assertThat(routing.route(client(1), Set.of()).orElseThrow().backend().id()).isEqualTo("a");
+
+        backends.put(backend("b").build()); // a new version: the next client sees b
+        assertThat(routing.route(client(2), Set.of()).orElseThrow().backend().id()).isEqualTo("b");
+
+        backends.put(backend("b").weight(0).build()); // and the one after that sees it drained
+        assertThat(routing.route(client(3), Set.of()).orElseThrow().backend().id()).isEqualTo("a");
+    }
+
+    @Test
     void spreadsABurstOfNewClientsAcrossEqualBackends() {
         TestBackendRepository backends = new TestBackendRepository(
                 backend("a").build(), backend("b").build(), backend("c").build(), backend("d").build());
