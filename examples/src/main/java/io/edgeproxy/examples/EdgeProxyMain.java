@@ -28,6 +28,8 @@ import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The standalone {@code edge-proxy}: configured by {@code EDGEPROXY_*} environment variables, with
@@ -219,6 +221,12 @@ public final class EdgeProxyMain {
      * @throws CannotListen when the metrics address is taken (names {@code EDGEPROXY_METRICS_LISTEN_ADDR})
      */
     static EdgeProxy.Builder builder(EdgeProxySettings settings, MetricsSettings metrics) {
+        return builder(settings, metrics, store -> { });
+    }
+
+    /** As {@link #builder(EdgeProxySettings, MetricsSettings)}; {@code created} gets the metrics store, when there is one. */
+    static EdgeProxy.Builder builder(EdgeProxySettings settings, MetricsSettings metrics,
+                                     Consumer<PrometheusMetricsStore> created) {
         EdgeProxy.Builder builder = settings.applyTo(EdgeProxy.builder());
         if (metrics.enabled()) {
             checkAddressFree(metrics.listenAddress(), MetricsSettings.METRICS_LISTEN_ADDR);
@@ -226,6 +234,7 @@ public final class EdgeProxyMain {
                     .endpoint(new PrometheusMetricsConfig(true, metrics.listenAddress(), metrics.path()))
                     .build();
             store.applyTo(builder);
+            created.accept(store);
         }
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: metrics: {}", metrics.describe());
         return builder;
@@ -249,7 +258,8 @@ public final class EdgeProxyMain {
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: resilience: {}", settings.resilience().describe());
         config.ignoredSections(settings.resilience()).forEach(LoggerFactory.getLogger(EdgeProxyMain.class)::warn);
         checkListenAddressFree(settings.listenAddress());
-        EdgeProxy.Builder builder = config.applyTo(settings.resilience()).applyTo(builder(settings, metrics))
+        AtomicReference<PrometheusMetricsStore> store = new AtomicReference<>();
+        EdgeProxy.Builder builder = config.applyTo(settings.resilience()).applyTo(builder(settings, metrics, store::set))
                 .backends(backends);
         config.geoResolver().ifPresent(builder::geoResolver);
         EdgeProxy proxy = builder.build();
@@ -260,6 +270,9 @@ public final class EdgeProxyMain {
             throw cannotListen(settings.listenAddress(), e.getCause());
         }
         ConfigReloader reloader = ConfigReloader.start(proxy, file, config, settings);
+        if (store.get() != null) {
+            store.get().countReloads(reloader.reloads()::succeeded, reloader.reloads()::failed);
+        }
         return Launch.running(proxy, () -> {
             reloader.close();
             proxy.close();

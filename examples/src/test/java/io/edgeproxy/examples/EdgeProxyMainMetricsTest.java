@@ -93,6 +93,43 @@ class EdgeProxyMainMetricsTest {
         assertThat(errBytes.toString(StandardCharsets.UTF_8)).doesNotContain("unknown environment variable");
     }
 
+    /** @return the scraped lines once one of them equals {@code line} (or the last scrape after 10 s) */
+    private List<String> scrapeUntilLine(int port, String line) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> lines = scrapeLines(port, "/metrics");
+        while (!lines.contains(line) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            lines = scrapeLines(port, "/metrics");
+        }
+        return lines;
+    }
+
+    @Test
+    void configReloadsAreCountedByResult() throws Exception {
+        try (ServerSocket origin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int metricsPort = freePort();
+            Map<String, String> env = env(origin.getLocalPort(), "EDGEPROXY_METRICS_ENABLED", "true",
+                    "EDGEPROXY_METRICS_LISTEN_ADDR", "127.0.0.1:" + metricsPort,
+                    "EDGEPROXY_CONFIG_WATCH_ENABLED", "true", "EDGEPROXY_CONFIG_WATCH_INTERVAL_SECS", "1");
+            Path file = Path.of(env.get("EDGEPROXY_CONFIG_PATH"));
+            String good = Files.readString(file);
+            try (Launch launch = EdgeProxyMain.start(new String[0], env, out, err)) {
+                assertThat(launch.isRunning()).as(errBytes.toString(StandardCharsets.UTF_8)).isTrue();
+                assertThat(scrapeLines(metricsPort, "/metrics")).contains("# TYPE edgeproxy_config_reloads_total counter",
+                        "edgeproxy_config_reloads_total{result=\"ok\"} 0.0", "edgeproxy_config_reloads_total{result=\"failed\"} 0.0");
+
+                Files.writeString(file, good.replace("port = " + origin.getLocalPort(), "port = 70000"));
+                assertThat(scrapeUntilLine(metricsPort, "edgeproxy_config_reloads_total{result=\"failed\"} 1.0"))
+                        .contains("edgeproxy_config_reloads_total{result=\"failed\"} 1.0",
+                                "edgeproxy_config_reloads_total{result=\"ok\"} 0.0");
+                Files.writeString(file, good + "weight = 2\n");
+                assertThat(scrapeUntilLine(metricsPort, "edgeproxy_config_reloads_total{result=\"ok\"} 1.0"))
+                        .contains("edgeproxy_config_reloads_total{result=\"ok\"} 1.0",
+                                "edgeproxy_config_reloads_total{result=\"failed\"} 1.0");
+            }
+        }
+    }
+
     @Test
     void aMetricsAddressInUseExitsOneNamingItsVariable() throws Exception {
         try (ServerSocket origin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());

@@ -4,6 +4,7 @@ import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.MetricsStore;
 import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.ProxyExtension;
+import io.edgeproxy.infrastructure.ProxyState;
 import io.edgeproxy.infrastructure.circuit.CircuitBreaker;
 import io.edgeproxy.infrastructure.circuit.CircuitBreakers;
 import io.edgeproxy.infrastructure.circuit.CircuitState;
@@ -52,11 +53,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * The proxy's metrics in Prometheus form, on the official client (1.x): the seed's eight metrics
  * under exactly its names, plus refused connections by reason, circuit and health state per
- * backend, the warm pool, and the client's JVM and process metrics. See {@code docs/metrics.md}.
+ * backend, the warm pool, whether the proxy is draining, config reloads (once
+ * {@link #countReloads} is given their counts), and the client's JVM and process metrics. See
+ * {@code docs/metrics.md}.
  *
  * <p><b>Three roles in one object.</b> As a {@link ConnectionListener} it hears the engine's
  * connection events, which is how a proxy feeds it. As a {@link ProxyExtension} it starts with the
@@ -78,7 +82,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p><b>Hot path.</b> Events come on the event loops. Nothing there takes a lock or looks up a
  * label: the unlabelled series and one series per {@link RejectReason} are resolved once at
- * construction, and a backend's series are resolved once, on its first connection, into a
+ * construction ({@code draining}, which the engine never reports, on its first use), and a backend's series are resolved once, on its first connection, into a
  * {@code BackendSeries} cached by backend id (a lock-free {@link ConcurrentHashMap#get}). The
  * client's counters are {@code LongAdder}s; exemplars are off. {@link #onBytes} allocates nothing.
  * The backend a connection is established with is remembered per event-loop thread (events of one
@@ -116,6 +120,8 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
     private final Counter circuitTransitions;
     private final Counter healthTransitions;
     private final List<StatefulMetric<?, ?>> perBackend;
+    /** The proxy this store is an extension of, read by {@code edgeproxy_draining}; null when not bound. */
+    private volatile EdgeProxy proxy;
 
     private final CounterDataPoint[] rejectedByReason;
     private final ConcurrentHashMap<String, CounterDataPoint> rejectedByLabel = new ConcurrentHashMap<>();
@@ -131,6 +137,7 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
     private final BackendsListener backendsListener = this::backendsChanged;
     private RepositoryWatcher watcher;
     private HTTPServer server;
+    private Collector reloads;
     private boolean closed;
 
     private PrometheusMetricsStore(Builder b) {
@@ -163,12 +170,21 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
                 .help("Health check verdict changes of the backend (to up or down)").withoutExemplars().register(registry);
         perBackend = List.of(bytesSent, bytesReceived, backendConnectionsTotal, backendConnectionsActive, backendErrors,
                 backendRtt);
+        GaugeWithCallback.builder().name("edgeproxy_draining")
+                .help("1 while the proxy drains for shutdown (not accepting; open connections finish), else 0")
+                .callback(cb -> {
+                    EdgeProxy p = proxy;
+                    cb.call(p != null && p.state() == ProxyState.DRAINING ? 1 : 0);
+                })
+                .register(registry);
 
         RejectReason[] reasons = RejectReason.values();
         rejectedByReason = new CounterDataPoint[reasons.length];
         for (RejectReason r : reasons) {
-            rejectedByReason[r.ordinal()] = rejected.labelValues(r.label());
-            rejectedByLabel.put(r.label(), rejectedByReason[r.ordinal()]);
+            if (r != RejectReason.DRAINING) {
+                rejectedByReason[r.ordinal()] = rejected.labelValues(r.label());
+                rejectedByLabel.put(r.label(), rejectedByReason[r.ordinal()]);
+            }
         }
         if (b.jvmMetrics) {
             JvmMetrics.builder().register(registry);
@@ -192,9 +208,19 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
         connectionsActive.inc();
     }
 
+    /**
+     * Counts a refused client under its reason. Every reason starts at zero except {@code draining}:
+     * a draining proxy has closed its listeners, so the kernel refuses new clients and the engine
+     * never sees them; that series appears only if a {@code ClientAdmission} of the embedder's
+     * reports {@link RejectReason#DRAINING}.
+     */
     @Override
     public void onRejected(InetSocketAddress client, ProxiedConnection connection, RejectReason reason) {
-        rejectedByReason[reason.ordinal()].inc();
+        CounterDataPoint p = rejectedByReason[reason.ordinal()];
+        if (p == null) {   // draining: rare, resolved on its first use
+            p = rejectedByLabel.computeIfAbsent(reason.label(), rejected::labelValues);
+        }
+        p.inc();
     }
 
     @Override
@@ -410,6 +436,7 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
             RepositoryWatcher watcher = proxy.repositoryWatcher();
             watcher.subscribe(backendsListener);
             this.watcher = watcher;
+            this.proxy = proxy;
             bindComponents(proxy);
         }
         startEndpoint();
@@ -465,6 +492,31 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
                     .labelNames(BACKEND)
                     .callback(cb -> forEachLive(id -> cb.call(pool.stats(id).warmTaken(), id)))
                     .register(registry));
+        }
+    }
+
+    /**
+     * Adds {@code edgeproxy_config_reloads_total{result="ok"|"failed"}}, read from these counts at
+     * scrape time; typically {@code store.countReloads(reloads::succeeded, reloads::failed)} with the
+     * launcher's {@link io.edgeproxy.infrastructure.config.ConfigReloads}. Until it is called the
+     * metric is absent (a proxy without a reloadable config has no reloads to count). Calling it
+     * again replaces the counts read. The suppliers must be cheap and thread-safe, and never decrease.
+     */
+    public void countReloads(LongSupplier succeeded, LongSupplier failed) {
+        Objects.requireNonNull(succeeded, "succeeded");
+        Objects.requireNonNull(failed, "failed");
+        synchronized (lifecycle) {
+            if (reloads != null) {
+                registry.unregister(reloads);
+            }
+            reloads = CounterWithCallback.builder().name("edgeproxy_config_reloads_total")
+                    .help("Config file reloads, by result: ok (applied) or failed (rejected, the running configuration stayed)")
+                    .labelNames("result")
+                    .callback(cb -> {
+                        cb.call(succeeded.getAsLong(), "ok");
+                        cb.call(failed.getAsLong(), "failed");
+                    })
+                    .register(registry);
         }
     }
 
@@ -565,6 +617,7 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
             }
             proxyCollectors.forEach(registry::unregister);
             proxyCollectors.clear();
+            proxy = null;   // edgeproxy_draining reads 0 from now on: the proxy has stopped
             if (watcher != null) {
                 watcher.unsubscribe(backendsListener);
                 watcher = null;

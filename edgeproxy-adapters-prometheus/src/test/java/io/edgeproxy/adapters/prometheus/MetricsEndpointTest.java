@@ -98,6 +98,8 @@ class MetricsEndpointTest {
         store.onConnected(c, backend, 250_000);
         store.onBytes(c, backend, 100, 200);
         store.onClosed(c, CloseReason.COMPLETED);
+        store.onRejected(new InetSocketAddress("127.0.0.1", 1), null, RejectReason.DRAINING);
+        store.countReloads(() -> 2, () -> 1);
         assertThat(promtoolCheck(store.scrape(), dir)).isEmpty();
     }
 

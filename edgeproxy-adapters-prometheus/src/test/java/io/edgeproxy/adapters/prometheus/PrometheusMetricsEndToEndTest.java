@@ -3,6 +3,9 @@ package io.edgeproxy.adapters.prometheus;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.circuit.CircuitBreakerConfig;
+import io.edgeproxy.infrastructure.config.ConfigFile;
+import io.edgeproxy.infrastructure.config.ConfigReloads;
+import io.edgeproxy.infrastructure.config.ResilienceSettings;
 import io.edgeproxy.infrastructure.health.HealthCheckConfig;
 import io.edgeproxy.infrastructure.memory.InMemoryBackendRepository;
 import io.edgeproxy.infrastructure.pool.PoolConfig;
@@ -293,6 +296,82 @@ class PrometheusMetricsEndToEndTest {
         assumeTrue(Files.isExecutable(MetricsEndpointTest.PROMTOOL), "promtool not installed (apt-get install prometheus)");
         var r = MetricsEndpointTest.get(http, metrics.endpointAddress(), "/metrics");
         assertThat(MetricsEndpointTest.promtoolCheck(r.body(), dir)).isEmpty();
+    }
+
+    @Test
+    void anAppliedAndARejectedReloadAreCountedByResult(@TempDir Path dir) throws Exception {
+        Origin sa = track(new Origin());
+        Path file = dir.resolve("edgeproxy.toml");
+        String table = "[[backends]]\nid = \"sa-1\"\napp = \"test\"\nregion = \"sa\"\ncountry = \"BR\"\n"
+                + "wg_ip = \"127.0.0.1\"\nport = ";
+        Files.writeString(file, table + sa.port() + "\n");
+        ConfigFile loaded = ConfigFile.load(file);
+        PrometheusMetricsStore metrics = PrometheusMetricsStore.builder()
+                .endpoint(PrometheusMetricsConfig.enabled("127.0.0.1:0", "/metrics")).jvmMetrics(false).build();
+        EdgeProxy proxy = track(metrics.applyTo(EdgeProxy.builder()).listenAddress("127.0.0.1:0")
+                .backends(loaded.backends()).build().start());
+        ConfigReloads reloads = new ConfigReloads(proxy, file, ResilienceSettings.none(), loaded);
+        metrics.countReloads(reloads::succeeded, reloads::failed);
+
+        Files.writeString(file, table + sa.port() + "\nweight = 2\n");
+        assertThat(reloads.reload()).isTrue();
+        Files.writeString(file, table + "70000\n");   // invalid: rejected, the running configuration stays
+        assertThat(reloads.reload()).isFalse();
+
+        PrometheusText text = scrape(metrics);
+        var family = text.require("edgeproxy_config_reloads_total");
+        assertThat(family.type()).isEqualTo("counter");
+        assertThat(family.value("edgeproxy_config_reloads_total", Map.of("result", "ok"))).isEqualTo(1);
+        assertThat(family.value("edgeproxy_config_reloads_total", Map.of("result", "failed"))).isEqualTo(1);
+        assertThat(exchange(proxy, freshClient())).isEqualTo(RESPONSE);   // still serving on the applied config
+    }
+
+    @Test
+    void aDrainingProxyShowsDrainingAndTheConnectionsItWaitsFor() throws Exception {
+        Origin sa = track(new Origin());
+        PrometheusMetricsStore metrics = PrometheusMetricsStore.builder()
+                .endpoint(PrometheusMetricsConfig.enabled("127.0.0.1:0", "/metrics")).jvmMetrics(false).build();
+        EdgeProxy proxy = track(metrics.applyTo(EdgeProxy.builder()).listenAddress("127.0.0.1:0")
+                .backends(List.of(backend("sa-1", sa.port()))).build().start());
+        InetSocketAddress proxyAddress = proxy.localAddress();
+        PrometheusText before = scrape(metrics);
+        assertThat(counter(before, "edgeproxy_draining", Map.of())).isZero();
+
+        ExecutorService shutdown = Executors.newSingleThreadExecutor();
+        try (Socket held = new Socket()) {
+            // the origin answers only after the client's FIN: the connection stays open until the test closes it
+            held.connect(proxyAddress, 5_000);
+            held.getOutputStream().write(new byte[REQUEST]);
+            scrapeUntil(metrics, t -> counter(t, "edgeproxy_connections_active", Map.of()) == 1
+                    && counter(t, "edgeproxy_backend_connections_active", Map.of("backend", "sa-1")) == 1);
+
+            var report = shutdown.submit(() -> proxy.shutdown(Duration.ofSeconds(30)));
+            PrometheusText draining = scrapeUntil(metrics, t -> counter(t, "edgeproxy_draining", Map.of()) == 1);
+            assertThat(counter(draining, "edgeproxy_draining", Map.of())).isEqualTo(1);
+            assertThat(counter(draining, "edgeproxy_connections_active", Map.of())).isEqualTo(1);
+            assertThat(counter(draining, "edgeproxy_backend_connections_active", Map.of("backend", "sa-1"))).isEqualTo(1);
+
+            // a new client is refused by the kernel (the listener is closed): no proxy event, no per-client count
+            try (Socket late = new Socket()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> late.connect(proxyAddress, 5_000))
+                        .isInstanceOf(java.net.ConnectException.class);
+            }
+            assertThat(scrape(metrics).require("edgeproxy_connections_rejected_total")
+                    .find("edgeproxy_connections_rejected_total", Map.of("reason", "draining"))).isEmpty();
+            assertThat(report.isDone()).isFalse();
+
+            held.shutdownOutput();   // the client finishes: the drain ends
+            assertThat(held.getInputStream().readAllBytes()).hasSize(RESPONSE);
+            assertThat(report.get(20, TimeUnit.SECONDS).forced()).isZero();
+        } finally {
+            shutdown.shutdownNow();
+        }
+        // the endpoint stopped with the proxy; the registry still answers in process
+        assertThat(Arrays.asList(metrics.endpointAddress())).containsOnlyNulls();
+        PrometheusText after = PrometheusText.parse(metrics.scrape());
+        assertThat(counter(after, "edgeproxy_draining", Map.of())).isZero();
+        assertThat(counter(after, "edgeproxy_connections_active", Map.of())).isZero();
+        assertThat(counter(after, "edgeproxy_backend_connections_active", Map.of("backend", "sa-1"))).isZero();
     }
 
     @Test

@@ -172,7 +172,7 @@ class PrometheusMetricsStoreTest {
     }
 
     @Test
-    void refusedConnectionsAreCountedByReasonAndEveryReasonStartsAtZero() {
+    void refusedConnectionsAreCountedByReasonAndEveryReasonTheEngineReportsStartsAtZero() {
         store.onRejected(new java.net.InetSocketAddress("127.0.0.1", 1), null, RejectReason.RATE_LIMITED);
         store.onRejected(new java.net.InetSocketAddress("127.0.0.1", 1), null, RejectReason.RATE_LIMITED);
         FakeConnection c = new FakeConnection();
@@ -183,10 +183,47 @@ class PrometheusMetricsStoreTest {
         assertThat(rejected.value("edgeproxy_connections_rejected_total", Map.of("reason", "rate_limited"))).isEqualTo(2);
         assertThat(rejected.value("edgeproxy_connections_rejected_total", Map.of("reason", "no_backend"))).isEqualTo(1);
         for (RejectReason r : RejectReason.values()) {
-            assertThat(rejected.find("edgeproxy_connections_rejected_total", Map.of("reason", r.label()))).hasSize(1);
+            assertThat(rejected.find("edgeproxy_connections_rejected_total", Map.of("reason", r.label())))
+                    .as(r.label()).hasSize(r == RejectReason.DRAINING ? 0 : 1);
         }
         assertThat(rejected.value("edgeproxy_connections_rejected_total", Map.of("reason", "circuit_open"))).isZero();
-        assertThat(rejected.value("edgeproxy_connections_rejected_total", Map.of("reason", "draining"))).isZero();
+    }
+
+    /** A draining proxy's listeners are closed: the kernel refuses, the engine never reports it; no fake zero. */
+    @Test
+    void drainingRefusalsHaveASeriesOnlyOnceSomethingReportsOne() {
+        assertThat(scrape().require("edgeproxy_connections_rejected_total")
+                .find("edgeproxy_connections_rejected_total", Map.of("reason", "draining"))).isEmpty();
+        store.onRejected(new java.net.InetSocketAddress("127.0.0.1", 1), null, RejectReason.DRAINING);   // an embedder's admission
+        store.onRejected(new java.net.InetSocketAddress("127.0.0.1", 1), null, RejectReason.DRAINING);
+        store.recordRejected("draining");
+        assertThat(scrape().require("edgeproxy_connections_rejected_total")
+                .value("edgeproxy_connections_rejected_total", Map.of("reason", "draining"))).isEqualTo(3);
+    }
+
+    @Test
+    void drainingIsZeroWithoutAProxy() {
+        PrometheusText text = scrape();
+        assertThat(text.require("edgeproxy_draining").type()).isEqualTo("gauge");
+        assertThat(text.require("edgeproxy_draining").value("edgeproxy_draining", Map.of())).isZero();
+    }
+
+    @Test
+    void configReloadsAreReadFromTheCountsHandedOverAndAbsentBefore() {
+        assertThat(scrape().family("edgeproxy_config_reloads_total")).isEmpty();
+        java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong(3);
+        java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        store.countReloads(ok::get, failed::get);
+        PrometheusText text = scrape();
+        var reloads = text.require("edgeproxy_config_reloads_total");
+        assertThat(reloads.type()).isEqualTo("counter");
+        assertThat(reloads.value("edgeproxy_config_reloads_total", Map.of("result", "ok"))).isEqualTo(3);
+        assertThat(reloads.value("edgeproxy_config_reloads_total", Map.of("result", "failed"))).isZero();
+        failed.incrementAndGet();
+        store.countReloads(() -> 7, failed::get);   // replaces the counts read, no second family
+        reloads = scrape().require("edgeproxy_config_reloads_total");
+        assertThat(reloads.value("edgeproxy_config_reloads_total", Map.of("result", "ok"))).isEqualTo(7);
+        assertThat(reloads.value("edgeproxy_config_reloads_total", Map.of("result", "failed"))).isEqualTo(1);
     }
 
     @Test
