@@ -181,7 +181,7 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
         RejectReason[] reasons = RejectReason.values();
         rejectedByReason = new CounterDataPoint[reasons.length];
         for (RejectReason r : reasons) {
-            if (r != RejectReason.DRAINING) {
+            if (r != RejectReason.DRAINING && r != RejectReason.MAX_CONNECTIONS) {
                 rejectedByReason[r.ordinal()] = rejected.labelValues(r.label());
                 rejectedByLabel.put(r.label(), rejectedByReason[r.ordinal()]);
             }
@@ -209,15 +209,16 @@ public final class PrometheusMetricsStore implements MetricsStore, ConnectionLis
     }
 
     /**
-     * Counts a refused client under its reason. Every reason starts at zero except {@code draining}:
-     * a draining proxy has closed its listeners, so the kernel refuses new clients and the engine
-     * never sees them; that series appears only if a {@code ClientAdmission} of the embedder's
-     * reports {@link RejectReason#DRAINING}.
+     * Counts a refused client under its reason. Every reason starts at zero except {@code draining}
+     * and {@code max_connections}: a draining proxy has closed its listeners, so the kernel refuses
+     * new clients, and a proxy at its connection cap stops accepting, so new clients wait in the
+     * kernel's backlog; the engine sees neither. Those series appear only if a
+     * {@code ClientAdmission} of the embedder's reports that reason.
      */
     @Override
     public void onRejected(InetSocketAddress client, ProxiedConnection connection, RejectReason reason) {
         CounterDataPoint p = rejectedByReason[reason.ordinal()];
-        if (p == null) {   // draining: rare, resolved on its first use
+        if (p == null) {   // draining, max_connections: rare, resolved on their first use
             p = rejectedByLabel.computeIfAbsent(reason.label(), rejected::labelValues);
         }
         p.inc();
