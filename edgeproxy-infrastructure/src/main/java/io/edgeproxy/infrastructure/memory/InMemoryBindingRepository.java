@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of work (a hash lookup, {@value #EVICTION_SAMPLES} samples, or one chunk of a clean-up; rarely, the
  * copy of one segment's arrays as it grows), so an event loop never waits behind a long operation.
  * A binding takes about 90 bytes with an IPv4 client, its key string included (measured by
- * {@code InMemoryBindingRepositoryMemoryTest}), so the default cap of 1,000,000 bindings stays under
- * 100 MB. Backend ids are stored as one shared instance per id, never as copies.
+ * {@code InMemoryBindingRepositoryMemoryTest}). The default cap follows from the heap: as many
+ * bindings as fill a tenth of it at {@value #BYTES_PER_BINDING} bytes each, at most 1,000,000 (under
+ * 100 MB) and at least 10,000 (see {@link #defaultMaxBindings()}); so a flood of addresses cannot
+ * take a small heap. Backend ids are stored as one shared instance per id, never as copies.
  *
  * <pre>{@code
  * EdgeProxy.builder().bindingRepository(new InMemoryBindingRepository(100_000))...
@@ -50,8 +52,14 @@ public final class InMemoryBindingRepository implements BindingRepository {
      * canonicalBackendId), so a million bindings to ten backends hold ten id strings.
      */
 
-    /** Defaults to 1,000,000 bindings (under 100 MB with IPv4 clients). */
+    /** The most bindings a default repository holds, in a heap of 1 GiB or more (under 100 MB with IPv4 clients). */
     public static final int DEFAULT_MAX_BINDINGS = 1_000_000;
+    /** What one binding costs, for sizing: the measured 90 bytes with an IPv4 client, rounded up. */
+    public static final int BYTES_PER_BINDING = 100;
+    /** The fewest bindings a default repository holds, however small the heap. */
+    static final int MIN_DEFAULT_MAX_BINDINGS = 10_000;
+    /** A default repository fills at most this fraction of the heap: 1/10. */
+    private static final int HEAP_SHARE_DIVISOR = 10;
 
     /** How many random bindings a save at the cap looks at to choose the one it evicts. */
     static final int EVICTION_SAMPLES = 5;
@@ -70,8 +78,27 @@ public final class InMemoryBindingRepository implements BindingRepository {
     private final AtomicInteger count = new AtomicInteger();
     private final ConcurrentHashMap<String, String> backendIds = new ConcurrentHashMap<>();
 
+    /** A repository of {@link #defaultMaxBindings()} bindings at most. */
     public InMemoryBindingRepository() {
-        this(DEFAULT_MAX_BINDINGS);
+        this(defaultMaxBindings());
+    }
+
+    /**
+     * The cap of a default repository: as many bindings as fill a tenth of the heap this JVM may
+     * grow to ({@code -Xmx}), between {@value #MIN_DEFAULT_MAX_BINDINGS} and
+     * {@value #DEFAULT_MAX_BINDINGS}; for example about 65,000 with {@code -Xmx64m} (6.5 MB of
+     * bindings), about 260,000 with {@code -Xmx256m}, 1,000,000 from about 1 GiB up.
+     */
+    public static int defaultMaxBindings() {
+        return defaultMaxBindings(Runtime.getRuntime().maxMemory());
+    }
+
+    static int defaultMaxBindings(long maxHeapBytes) {
+        if (maxHeapBytes == Long.MAX_VALUE) {
+            return DEFAULT_MAX_BINDINGS; // the JVM reports no limit
+        }
+        long fits = maxHeapBytes / HEAP_SHARE_DIVISOR / BYTES_PER_BINDING;
+        return (int) Math.max(MIN_DEFAULT_MAX_BINDINGS, Math.min(DEFAULT_MAX_BINDINGS, fits));
     }
 
     /** @param maxBindings the most bindings held at once, >= 1 */

@@ -20,6 +20,18 @@ class InMemoryBindingRepositoryTest {
     }
 
     @Test
+    void theDefaultCapFillsATenthOfTheHeapBetweenTenThousandAndAMillion() {
+        long mib = 1024 * 1024;
+        assertThat(InMemoryBindingRepository.defaultMaxBindings(64 * mib)).isEqualTo(67_108);
+        assertThat(InMemoryBindingRepository.defaultMaxBindings(256 * mib)).isEqualTo(268_435);
+        assertThat(InMemoryBindingRepository.defaultMaxBindings(8 * mib)).isEqualTo(10_000);
+        assertThat(InMemoryBindingRepository.defaultMaxBindings(4096 * mib)).isEqualTo(1_000_000);
+        assertThat(InMemoryBindingRepository.defaultMaxBindings(Long.MAX_VALUE)).isEqualTo(1_000_000);
+        assertThat(new InMemoryBindingRepository().maxBindings())
+                .isEqualTo(InMemoryBindingRepository.defaultMaxBindings(Runtime.getRuntime().maxMemory()));
+    }
+
+    @Test
     void neverHoldsMoreThanItsCapWhateverTheNumberOfClients() {
         InMemoryBindingRepository repo = new InMemoryBindingRepository(100);
         for (int i = 0; i < 100_000; i++) {
