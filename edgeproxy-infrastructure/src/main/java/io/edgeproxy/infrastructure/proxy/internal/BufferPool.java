@@ -23,10 +23,23 @@ final class BufferPool {
         this.maxRetained = maxRetained;
     }
 
+    /**
+     * @return a cleared buffer, or null when direct memory is at its limit
+     *         ({@code -XX:MaxDirectMemorySize}, by default the heap's size): the caller backs off
+     *         instead of failing the loop, and tries again once other connections gave buffers back
+     */
     ByteBuffer take() {
         ByteBuffer b = free.pollLast();
         if (b == null) {
-            b = ByteBuffer.allocateDirect(bufferSize);
+            try {
+                b = ByteBuffer.allocateDirect(bufferSize);
+            } catch (OutOfMemoryError e) {
+                // "Cannot reserve N bytes of direct buffer memory" (JDK 17+), "Direct buffer memory" (older)
+                if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("direct buffer memory")) {
+                    return null; // a resource limit, not a broken heap: back off
+                }
+                throw e;
+            }
         }
         inUse += bufferSize;
         inUseBytes.lazySet(inUse);

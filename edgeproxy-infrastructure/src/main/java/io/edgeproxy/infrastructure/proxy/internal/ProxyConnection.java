@@ -49,6 +49,8 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
     private static final long REPORT_BYTES = 1 << 20;
     /** Relay reads per readiness event before yielding to other connections. */
     private static final int MAX_READS_PER_EVENT = 4;
+    /** How long a pair pauses reading when no relay buffer is left. */
+    private static final long STARVED_MILLIS = 50;
 
     private enum Phase { CONNECTING, RELAYING, CLOSED }
 
@@ -77,6 +79,8 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
     private long lastActivityNanos;
     /** When the client's bytes started waiting for an answer (0 while the backend is not owed one). */
     private long awaitingAnswerSinceNanos;
+    /** Until when this pair reads nothing because relay buffers ran out (0 when it may read). */
+    private long starvedUntilNanos;
 
     /** Links in the owning loop's list of connections. */
     ProxyConnection prev;
@@ -339,6 +343,10 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             deadline = earliest(any, deadline, lastActivityNanos + idle);
             any = true;
         }
+        if (starvedUntilNanos != 0) {
+            deadline = earliest(any, deadline, starvedUntilNanos);
+            any = true;
+        }
         if (any) {
             loop.schedule(this, deadline);
         } else {
@@ -359,6 +367,10 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             connectFailed(new IOException("connect timed out after " + ctx.config().connectTimeout().toMillis() + " ms"));
             connectNext();
         } else if (phase == Phase.RELAYING) {
+            if (starvedUntilNanos != 0 && now - starvedUntilNanos >= 0) {
+                starvedUntilNanos = 0;
+                updateInterest(); // read again: buffers may be back
+            }
             long response = ctx.config().backendResponseTimeout().toNanos();
             if (response > 0 && awaitingAnswerSinceNanos != 0 && now - awaitingAnswerSinceNanos >= response) {
                 backendSilent(response);
@@ -452,6 +464,10 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         BufferPool pool = lc.buffers;
         for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
             ByteBuffer b = pool.take();
+            if (b == null) {
+                starve();
+                return;
+            }
             int n;
             try {
                 n = d.src.read(b);
@@ -546,9 +562,24 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         }
     }
 
+    /**
+     * No relay buffer to read into (direct memory at its limit): stop reading both sides for
+     * {@value #STARVED_MILLIS} ms, as backpressure does, instead of failing; buffers come back as
+     * other pairs drain.
+     */
+    private void starve() {
+        starvedUntilNanos = loop.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(STARVED_MILLIS);
+        if (lc.mayWarn()) {
+            log.warn("relay buffers exhausted ({} bytes held on this loop; direct memory at -XX:MaxDirectMemorySize): "
+                    + "connections pause reading for {} ms", lc.buffers.inUseBytes(), STARVED_MILLIS);
+        }
+        scheduleRelayTimer();
+    }
+
     private void updateInterest() {
-        int c = (up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.pending != null ? SelectionKey.OP_WRITE : 0);
-        int b = (down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.pending != null ? SelectionKey.OP_WRITE : 0);
+        boolean mayRead = starvedUntilNanos == 0;
+        int c = (mayRead && up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.pending != null ? SelectionKey.OP_WRITE : 0);
+        int b = (mayRead && down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.pending != null ? SelectionKey.OP_WRITE : 0);
         if (c != clientOps) {
             clientKey.interestOps(c);
             clientOps = c;
