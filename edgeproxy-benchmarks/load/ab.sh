@@ -15,9 +15,12 @@
 # FEATURE=components: rate limiter (limits far above the load), circuit breaker, TCP health checks
 #   and the warm pool on the "on" HTTP proxy; its iperf3 proxy stays plain (an iperf3 server serves
 #   one test at a time, so probes and idle spares would disturb it).
+# FEATURE=postgres: the "on" HTTP proxy routes from PostgreSQL (EDGEPROXY_POSTGRES_ENABLED, the
+#   server at PG_URL, e.g. postgres://edgeproxy:secret@127.0.0.1:5432/edgeproxy; the script inserts
+#   the origin's row with psql) instead of the config file; its iperf3 proxy stays on the file.
 # Both use the same JAVA_OPTS and 2 loops.
 #
-# usage: [FEATURE=metrics|components] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
+# usage: [FEATURE=metrics|components|postgres] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
 #        [JAVA_OPTS=...] edgeproxy-benchmarks/load/ab.sh
 # Build first: mvn -q -DskipTests package. Needs nginx, wrk, iperf3, curl, ss, python3.
 set -euo pipefail
@@ -35,7 +38,8 @@ LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 ORIGIN=18080
 IPERF=18081
 
-[[ $FEATURE == metrics || $FEATURE == components ]] || { echo "ab: FEATURE must be metrics or components, but was '$FEATURE'" >&2; exit 1; }
+[[ $FEATURE == metrics || $FEATURE == components || $FEATURE == postgres ]] || { echo "ab: FEATURE must be metrics, components or postgres, but was '$FEATURE'" >&2; exit 1; }
+[[ $FEATURE != postgres || -n ${PG_URL:-} ]] || { echo "ab: FEATURE=postgres needs PG_URL" >&2; exit 1; }
 [[ -f $JAR ]] || { echo "ab: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -f $BENCH/conf/backend-nginx.conf.tmpl ]] || { echo "ab: harness not found at $BENCH (set PEER_BENCH_DIR)" >&2; exit 1; }
 for t in nginx wrk iperf3 curl ss python3; do command -v "$t" > /dev/null || { echo "ab: missing $t" >&2; exit 1; }; done
@@ -92,6 +96,13 @@ if [[ $FEATURE == metrics ]]; then
       curl -s -o /dev/null http://127.0.0.1:19591/metrics
     done ) &
   PIDS+=($!)
+elif [[ $FEATURE == postgres ]]; then
+  start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_POSTGRES_ENABLED=true EDGEPROXY_POSTGRES_URL="$PG_URL"
+  psql -q "$PG_URL" -c "INSERT INTO backends (id, app, region, country, wg_ip, port, soft_limit, hard_limit)
+    VALUES ('origin', 'bench', 'sa', 'BR', '127.0.0.1', $ORIGIN, 100000, 100000)
+    ON CONFLICT (id) DO UPDATE SET deleted = 0, healthy = 1, port = EXCLUDED.port"
+  for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:19510/" && break; sleep 0.1; done
+  start_proxy 19511 "$WORK/iperf.toml" on-iperf
 else
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_RATE_LIMIT_ENABLED=true EDGEPROXY_RATE_LIMIT_MAX_REQUESTS=1000000 \
     EDGEPROXY_RATE_LIMIT_BURST=1000000 EDGEPROXY_CIRCUIT_BREAKER_ENABLED=true EDGEPROXY_HEALTH_CHECK_ENABLED=true \
