@@ -1,5 +1,6 @@
 package io.edgeproxy.examples;
 
+import io.edgeproxy.infrastructure.net.SocketAddresses;
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.domain.port.GeoResolver;
 import io.edgeproxy.infrastructure.EdgeProxy;
@@ -96,17 +97,15 @@ public final class Demo implements AutoCloseable {
     /** Prints the backends and the curl lines to try. */
     public void printInstructions(PrintStream out) {
         InetSocketAddress a = proxyAddress();
-        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-        if (host.indexOf(':') >= 0) {
-            host = "[" + host + "]";
-        }
-        String url = "http://" + host + ":" + a.getPort() + "/";
+        InetSocketAddress shownAt = a.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), a.getPort()) : a;
+        String url = "http://" + SocketAddresses.format(shownAt) + "/";
         long ttl = proxy.routing().bindingTtl().toSeconds();
 
         out.println();
         // 0.0.0.0 is reported back as [::] on a dual-stack host; show it as it was asked for.
         InetSocketAddress shown = new InetSocketAddress(configuredAddress.getAddress(), a.getPort());
-        out.println("edgeproxy demo: a proxy on " + format(shown) + " (region " + proxy.routing().localRegion()
+        out.println("edgeproxy demo: a proxy on " + SocketAddresses.format(shown) + " (region " + proxy.routing().localRegion()
                 + ") in front of four HTTP backends:");
         for (Backend b : backends()) {
             out.printf("  %-5s region %s, country %s, on %s:%d%n", b.id(), b.region(), b.country(), b.address(), b.port());
@@ -140,10 +139,6 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    private static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
 
     /** Stops the proxy, then the backends. Idempotent. */
     @Override

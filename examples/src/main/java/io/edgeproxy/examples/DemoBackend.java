@@ -1,5 +1,6 @@
 package io.edgeproxy.examples;
 
+import io.edgeproxy.infrastructure.net.SocketAddresses;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.edgeproxy.domain.Backend;
@@ -79,9 +80,9 @@ final class DemoBackend implements AutoCloseable {
             }
             InetSocketAddress peer = exchange.getRemoteAddress();
             String body = "backend " + id + " (region " + region + ", country " + country + ") on "
-                    + format(address()) + " answered " + exchange.getRequestMethod() + " "
+                    + SocketAddresses.format(address()) + " answered " + exchange.getRequestMethod() + " "
                     + exchange.getRequestURI() + (sleep > 0 ? " after " + sleep + " s" : "") + "\n"
-                    + "connection seen from " + format(peer)
+                    + "connection seen from " + SocketAddresses.format(peer)
                     + " (the proxy: at L4 a backend sees the proxy's address, not the client's)\n";
             respond(exchange, 200, body);
         } finally {
@@ -117,10 +118,6 @@ final class DemoBackend implements AutoCloseable {
         return 0;
     }
 
-    private static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
 
     String id() {
         return id;

@@ -1,5 +1,6 @@
 package io.edgeproxy.examples;
 
+import io.edgeproxy.infrastructure.net.SocketAddresses;
 import io.edgeproxy.adapters.prometheus.PrometheusMetricsConfig;
 import io.edgeproxy.adapters.prometheus.PrometheusMetricsStore;
 import io.edgeproxy.domain.Backend;
@@ -315,13 +316,13 @@ public final class EdgeProxyMain {
     }
 
     private static CannotListen cannotListen(InetSocketAddress address, Throwable cause, String variable) {
-        String where = format(address);
+        String where = SocketAddresses.format(address);
         String reason = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
         String hint = "";
         if (cause instanceof BindException && reason.contains("in use")) {
             InetSocketAddress free = nextFreePort(address);
             hint = "; another process listens there: stop it, or set " + variable
-                    + " to a free address" + (free == null ? "" : ", e.g. " + variable + "=" + format(free));
+                    + " to a free address" + (free == null ? "" : ", e.g. " + variable + "=" + SocketAddresses.format(free));
         } else if (reason.contains("Permission denied") && address.getPort() < 1024) {
             hint = "; ports below 1024 need root or CAP_NET_BIND_SERVICE";
         } else if (reason.contains("assign requested address")) {
@@ -341,10 +342,6 @@ public final class EdgeProxyMain {
         return null;
     }
 
-    private static String format(InetSocketAddress a) {
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
 
     private static Launch fail(PrintStream err, int status, String message) {
         for (String line : message.split("\n", -1)) {

@@ -16,7 +16,7 @@ import java.time.Duration;
  *   <tr><td>{@code maxRequests}</td><td>100</td><td>{@code EDGEPROXY_RATE_LIMIT_MAX_REQUESTS}</td></tr>
  *   <tr><td>{@code window}</td><td>1 second</td><td>{@code EDGEPROXY_RATE_LIMIT_WINDOW_SECS}</td></tr>
  *   <tr><td>{@code burstSize}</td><td>10</td><td>{@code EDGEPROXY_RATE_LIMIT_BURST}</td></tr>
- *   <tr><td>{@code maxTrackedClients}</td><td>2,000,000</td><td>-</td></tr>
+ *   <tr><td>{@code maxTrackedClients}</td><td>a tenth of the heap, at most 2,000,000</td><td>-</td></tr>
  *   <tr><td>{@code ipv6PrefixLength}</td><td>64</td><td>-</td></tr>
  * </table>
  * {@code EDGEPROXY_RATE_LIMIT_ENABLED} (default {@code false}) chooses between
@@ -32,7 +32,10 @@ import java.time.Duration;
  * @param window            the refill period of {@code maxRequests} tokens; positive. Defaults to 1 second.
  * @param burstSize         capacity of each client's bucket, and the tokens a new client starts with;
  *                          >= 1. Defaults to 10.
- * @param maxTrackedClients the most clients tracked at once; between 1 and 2^30. Defaults to 2,000,000.
+ * @param maxTrackedClients the most clients tracked at once; between 1 and 2^30. Defaults to as many
+ *                          as fill a tenth of the heap ({@code -Xmx}) at about 26 bytes each, between
+ *                          10,000 and 2,000,000 (about 258,000 with {@code -Xmx64m}); see
+ *                          {@link #defaultMaxTrackedClients()}.
  * @param ipv6PrefixLength  IPv6 clients are grouped by this prefix; between 1 and 128. Defaults to 64 bits.
  */
 public record RateLimitConfig(int maxRequests, Duration window, int burstSize, int maxTrackedClients,
@@ -97,12 +100,29 @@ public record RateLimitConfig(int maxRequests, Duration window, int burstSize, i
                 .maxTrackedClients(maxTrackedClients).ipv6PrefixLength(ipv6PrefixLength);
     }
 
+    /**
+     * @return the default of {@link #maxTrackedClients()}: the clients whose buckets fill a tenth of
+     *         the heap this JVM may grow to, between 10,000 and {@value #DEFAULT_MAX_TRACKED_CLIENTS},
+     *         so a flood of source addresses cannot outgrow a small heap
+     */
+    public static int defaultMaxTrackedClients() {
+        return defaultMaxTrackedClients(Runtime.getRuntime().maxMemory());
+    }
+
+    static int defaultMaxTrackedClients(long maxHeap) {
+        if (maxHeap == Long.MAX_VALUE) {
+            return DEFAULT_MAX_TRACKED_CLIENTS;
+        }
+        long fits = maxHeap / 10 / 26;
+        return (int) Math.max(10_000, Math.min(DEFAULT_MAX_TRACKED_CLIENTS, fits));
+    }
+
     /** Collects settings; {@link #build()} validates them all. Not thread-safe. */
     public static final class Builder {
         private int maxRequests = DEFAULT_MAX_REQUESTS;
         private Duration window = DEFAULT_WINDOW;
         private int burstSize = DEFAULT_BURST_SIZE;
-        private int maxTrackedClients = DEFAULT_MAX_TRACKED_CLIENTS;
+        private int maxTrackedClients = defaultMaxTrackedClients();
         private int ipv6PrefixLength = DEFAULT_IPV6_PREFIX_LENGTH;
 
         private Builder() {

@@ -55,4 +55,12 @@ class RateLimitConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("burstSize * window / maxRequests (the time to refill a bucket) is too long");
     }
+
+    @Test
+    void theDefaultNumberOfTrackedClientsFillsATenthOfTheHeapAtMost() {
+        assertThat(RateLimitConfig.defaultMaxTrackedClients(64L << 20)).isEqualTo(258_111);
+        assertThat(RateLimitConfig.defaultMaxTrackedClients(1L << 20)).isEqualTo(10_000);
+        assertThat(RateLimitConfig.defaultMaxTrackedClients(8L << 30)).isEqualTo(2_000_000);
+        assertThat(RateLimitConfig.defaultMaxTrackedClients(Long.MAX_VALUE)).isEqualTo(2_000_000);
+    }
 }
