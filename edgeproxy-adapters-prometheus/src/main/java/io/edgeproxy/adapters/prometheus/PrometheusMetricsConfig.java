@@ -1,5 +1,6 @@
 package io.edgeproxy.adapters.prometheus;
 
+import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.net.SocketAddresses;
 
 import java.net.InetSocketAddress;
@@ -46,17 +47,8 @@ public record PrometheusMetricsConfig(boolean enabled, InetSocketAddress listenA
         return new PrometheusMetricsConfig(true, SocketAddresses.parse(hostPort), path);
     }
 
-    /** @return whether {@code path} is a usable URL path for the endpoint */
+    /** @return whether {@code path} is a usable URL path for the endpoint (the rule of {@code EDGEPROXY_METRICS_PATH}) */
     public static boolean isValidPath(String path) {
-        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
-            return false;
-        }
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (c <= ' ' || c == '?' || c == '#' || c >= 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return MetricsSettings.isPath(path);
     }
 }

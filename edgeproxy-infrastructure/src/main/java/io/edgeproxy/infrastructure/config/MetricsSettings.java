@@ -67,7 +67,8 @@ public record MetricsSettings(boolean enabled, InetSocketAddress listenAddress, 
         return new MetricsSettings(enabled, listen, path);
     }
 
-    private static boolean isPath(String path) {
+    /** @return whether {@code path} is a usable URL path: starts with '/', no spaces, '?', '#' or control characters */
+    public static boolean isPath(String path) {
         if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             return false;
         }
