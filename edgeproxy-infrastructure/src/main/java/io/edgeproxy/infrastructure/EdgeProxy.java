@@ -596,7 +596,11 @@ public final class EdgeProxy implements AutoCloseable {
             return this;
         }
 
-        /** Defaults to an {@link InMemoryBindingRepository} of {@value InMemoryBindingRepository#DEFAULT_MAX_BINDINGS} bindings at most. */
+        /**
+         * Defaults to an {@link InMemoryBindingRepository} capped by the heap
+         * ({@link InMemoryBindingRepository#defaultMaxBindings()}: a tenth of {@code -Xmx}, at most
+         * {@value InMemoryBindingRepository#DEFAULT_MAX_BINDINGS} bindings).
+         */
         public Builder bindingRepository(BindingRepository value) {
             this.bindings = Objects.requireNonNull(value, "bindingRepository");
             return this;
