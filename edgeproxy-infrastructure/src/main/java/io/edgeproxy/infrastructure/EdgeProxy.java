@@ -183,9 +183,9 @@ public final class EdgeProxy implements AutoCloseable {
                     : "proxy " + state.name().toLowerCase(java.util.Locale.ROOT) + "; build a new one");
         }
         state = ProxyState.RUNNING;
-        loops = EventLoops.create(config.eventLoops(), "edgeproxy-loop");
-        loops.onFatal(this::failClosed);
         try {
+            loops = EventLoops.create(config.eventLoops(), "edgeproxy-loop");
+            loops.onFatal(this::failClosed);
             engine.start(loops, listenAddress);
         } catch (IOException e) {
             close();
@@ -451,9 +451,14 @@ public final class EdgeProxy implements AutoCloseable {
         }
         log.error("proxy FAILED: {} on an event loop; listeners closed, stopping", cause.toString());
         engine.closeListeners();
-        Thread stopper = new Thread(this::close, "edgeproxy-fail-closed"); // not on the failing loop: close() joins the loops
-        stopper.setDaemon(true);
-        stopper.start();
+        try {
+            Thread stopper = new Thread(this::close, "edgeproxy-fail-closed"); // not on the failing loop: close() joins the loops
+            stopper.setDaemon(true);
+            stopper.start();
+        } catch (Throwable noThread) {
+            // out of memory for a thread too: the listeners are closed; say so to whoever waits
+            terminated.complete(ProxyState.FAILED);
+        }
     }
 
     /**

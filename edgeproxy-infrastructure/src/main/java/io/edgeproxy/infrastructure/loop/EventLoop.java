@@ -333,6 +333,7 @@ public final class EventLoop implements Executor {
     }
 
     private void shutdownNow() {
+        runTasks(); // a connection handed over at the last moment opens first, so the stop action closes it too
         try {
             onStop.run();
         } catch (Throwable t) {

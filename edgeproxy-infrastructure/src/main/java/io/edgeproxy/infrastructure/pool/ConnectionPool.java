@@ -173,13 +173,16 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
             return null;
         }
         BackendPool.Conn c = bp.takeIdle();
-        EventLoop here = EventLoop.current();
-        w.refill(backend, here != null ? here : w.loops.next()); // a replacement, or a first spare
-        if (c == null) {
-            return null;
+        if (c != null) {
+            bp.handedOff(); // ours now: frees the slot whatever happens next
         }
-        bp.handedOff();
-        return c.channel;
+        EventLoop here = EventLoop.current();
+        try {
+            w.refill(backend, here != null ? here : w.loops.next()); // a replacement, or a first spare
+        } catch (RuntimeException e) {
+            log.warn("connection pool: refilling backend {} failed", backend.id(), e);
+        }
+        return c == null ? null : c.channel;
     }
 
     /**
@@ -438,8 +441,8 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
 
         private void publish(BackendPool bp, SocketChannel channel, InetSocketAddress to) {
             bp.connectEnded();
-            if (closed || channel.isRegistered()) {
-                BackendPool.closeQuietly(channel);
+            if (closed || pools.get(bp.id()) != bp || channel.isRegistered()) {
+                BackendPool.closeQuietly(channel); // the pool closed, or the backend left it meanwhile
                 bp.unreserve();
                 return;
             }
@@ -447,6 +450,9 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
                 log.info("connection pool: warm connections to backend {} ({}) work again", bp.id(), SocketAddresses.format(to));
             }
             bp.addIdle(bp.created(channel, to));
+            if (closed || pools.get(bp.id()) != bp) {
+                bp.closeIdle(); // close() or remove() ran between the check and the add
+            }
         }
 
         private void warmFailed(BackendPool bp, InetSocketAddress to, String why) {

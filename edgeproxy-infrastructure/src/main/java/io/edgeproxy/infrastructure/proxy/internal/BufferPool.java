@@ -17,6 +17,9 @@ final class BufferPool {
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private final AtomicLong inUseBytes = new AtomicLong();
     private long inUse;
+    /** Until when allocating is not tried again after direct memory ran out (0: try). */
+    private long noDirectMemoryUntil;
+    private static final long DIRECT_MEMORY_BACKOFF_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
 
     BufferPool(int bufferSize, int maxRetained) {
         this.bufferSize = bufferSize;
@@ -31,11 +34,18 @@ final class BufferPool {
     ByteBuffer take() {
         ByteBuffer b = free.pollLast();
         if (b == null) {
+            // After a failure, do not ask again for a while: the JDK runs a GC and sleeps up to about
+            // half a second before it refuses, on this loop's thread.
+            if (noDirectMemoryUntil != 0 && System.nanoTime() - noDirectMemoryUntil < 0) {
+                return null;
+            }
             try {
                 b = ByteBuffer.allocateDirect(bufferSize);
+                noDirectMemoryUntil = 0;
             } catch (OutOfMemoryError e) {
                 // "Cannot reserve N bytes of direct buffer memory" (JDK 17+), "Direct buffer memory" (older)
                 if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("direct buffer memory")) {
+                    noDirectMemoryUntil = System.nanoTime() + DIRECT_MEMORY_BACKOFF_NANOS;
                     return null; // a resource limit, not a broken heap: back off
                 }
                 throw e;

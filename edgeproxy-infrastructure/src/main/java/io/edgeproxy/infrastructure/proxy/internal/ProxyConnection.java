@@ -479,6 +479,9 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             if (n < 0) {
                 pool.release(b);
                 d.eof = true;
+                if (!d.isUp) {
+                    awaitingAnswerSinceNanos = 0; // the backend is done: it owes no answer any more
+                }
                 endIfFlushed(d);
                 return;
             }
@@ -502,7 +505,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             d.count(n);
             if (!d.isUp) {
                 awaitingAnswerSinceNanos = 0;
-            } else if (awaitingAnswerSinceNanos == 0) {
+            } else if (awaitingAnswerSinceNanos == 0 && !down.eof) { // a backend that half-closed owes no answer
                 awaitingAnswerSinceNanos = lastActivityNanos;
                 if (ctx.config().backendResponseTimeout().toNanos() > 0) {
                     scheduleRelayTimer();
@@ -652,10 +655,10 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         up.releaseBuffer(lc.buffers);
         down.releaseBuffer(lc.buffers);
         if (attempt.active()) {
-            if (reason == CloseReason.COMPLETED) {
-                attempt.verdict(true); // both ways ended normally before the verdict window: a success
+            if (reason == CloseReason.COMPLETED && attempt.backendAnswered) {
+                attempt.verdict(true); // both ways ended normally, the backend having answered: a success
             } else {
-                attempt.releasePermit(); // client error, idle timeout, shutdown, closed while connecting: no verdict
+                attempt.releasePermit(); // client error, idle timeout, shutdown, a backend that closed without a byte: no verdict
             }
             attempt.end();
         }

@@ -96,6 +96,8 @@ public final class ProxyEngine {
                     reusePort ? "on" : "off");
         } catch (IOException | RuntimeException e) {
             listeners.forEach(ProxyEngine::closeQuietly); // the loops never ran
+            listeners.clear();
+            listenerOwners.clear();
             throw e;
         }
     }
