@@ -89,8 +89,8 @@ import java.util.concurrent.locks.LockSupport;
  *       before any routing; a client without a token is closed at once (counted as
  *       {@code rate_limited}).</li>
  *   <li>{@link Builder#circuitBreaker(CircuitBreakerConfig)}: a breaker per backend. A connect refused,
- *       timed out or reset before the backend's first byte is a failure; the backend's first byte, a
- *       clean end or one second established without failing is a success; our own errors and the
+ *       timed out or reset before the backend's first byte is a failure; the backend's first byte or
+ *       one second established without failing is a success; our own errors and the
  *       client's are never counted. A backend whose circuit is open is not a candidate; half-open
  *       trials are real client connections.</li>
  *   <li>{@link Builder#healthCheck(HealthCheckConfig)}: active probes of every backend of the

@@ -10,10 +10,12 @@ import java.time.Duration;
  * exactly one of {@link Permit#onSuccess()}, {@link Permit#onFailure()} or {@link Permit#release()}.
  *
  * <p>The engine's verdict rules: a connect refused or timed out, or the backend socket failing
- * before the backend's first byte, is a failure. The backend's first byte, both directions ending
- * normally, or the connection standing for {@link #VERDICT_WINDOW} without failing is a success.
- * An attempt that ends for a reason that says nothing about the backend (a client error, an idle
- * timeout, a shutdown, the proxy's own error, a stale warm spare) is released without a verdict.
+ * before the backend's first byte, is a failure; so is a client's request left unanswered for the
+ * backend response timeout, when one is set. The backend's first byte, or the connection standing
+ * for {@link #VERDICT_WINDOW} without failing, is a success. An attempt that ends for a reason that
+ * says nothing about the backend (a client error, an idle timeout, a shutdown, the proxy's own
+ * error, a stale warm spare, a backend that hung up without sending a byte) is released without a
+ * verdict.
  *
  * <p>Called on event loops: implementations must not block.
  */

@@ -110,6 +110,37 @@ class EdgeProxyLimitsTest {
         }
     }
 
+    @Test
+    void aBackendThatAcceptsAndClosesWithoutAByteDoesNotPassAHalfOpenTrial() throws Exception {
+        int closed;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort();
+        }
+        io.edgeproxy.infrastructure.memory.InMemoryBackendRepository repo = new io.edgeproxy.infrastructure.memory.InMemoryBackendRepository(
+                List.of(EdgeProxyRelayTest.backend("flaky", closed)));
+        EdgeProxy proxy = track(EdgeProxy.builder().listenAddress("127.0.0.1:0").backendRepository(repo)
+                .circuitBreaker(CircuitBreakerConfig.builder().failureThreshold(1).successThreshold(1)
+                        .timeout(Duration.ofMillis(200)).build())
+                .build().start());
+        try (Socket s = open(proxy)) {
+            s.setSoTimeout(10_000);
+            assertThat(readOrReset(s)).isEqualTo(-1); // refused: the circuit opens
+        }
+        assertThat(proxy.circuitBreakers().forBackend("flaky").state()).isEqualTo(CircuitState.OPEN);
+
+        // The backend comes back as something that accepts and hangs up at once, without a byte.
+        TcpServer hangsUp = track(new TcpServer(sock -> { }));
+        repo.upsert(EdgeProxyRelayTest.backend("flaky", hangsUp.port()));
+        Eventually.await(WAIT, "half-open", () -> proxy.circuitBreakers().forBackend("flaky").state() == CircuitState.HALF_OPEN);
+        try (Socket s = open(proxy)) {
+            s.setSoTimeout(10_000);
+            assertThat(readOrReset(s)).isEqualTo(-1);
+        }
+        Eventually.await(WAIT, "the trial ended", () -> proxy.activeConnections() == 0, proxy::activeConnections);
+        assertThat(hangsUp.accepted.get()).isEqualTo(1);
+        assertThat(proxy.circuitBreakers().forBackend("flaky").state()).isNotEqualTo(CircuitState.CLOSED);
+    }
+
     private static int readOrReset(Socket s) throws IOException {
         try {
             return s.getInputStream().read();
