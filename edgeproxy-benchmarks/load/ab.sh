@@ -18,9 +18,10 @@
 # FEATURE=postgres: the "on" HTTP proxy routes from PostgreSQL (EDGEPROXY_POSTGRES_ENABLED, the
 #   server at PG_URL, e.g. postgres://edgeproxy:secret@127.0.0.1:5432/edgeproxy; the script inserts
 #   the origin's row with psql) instead of the config file; its iperf3 proxy stays on the file.
-# Both use the same JAVA_OPTS and 2 loops.
+# FEATURE=loops: the "on" proxies run 1 event loop instead of 2 (what the second core buys).
+# Otherwise both use the same JAVA_OPTS and 2 loops.
 #
-# usage: [FEATURE=metrics|components|postgres] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
+# usage: [FEATURE=metrics|components|postgres|loops] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
 #        [JAVA_OPTS=...] edgeproxy-benchmarks/load/ab.sh
 # Build first: mvn -q -DskipTests package. Needs nginx, wrk, iperf3, curl, ss, python3.
 set -euo pipefail
@@ -38,7 +39,7 @@ LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 ORIGIN=18080
 IPERF=18081
 
-[[ $FEATURE == metrics || $FEATURE == components || $FEATURE == postgres ]] || { echo "ab: FEATURE must be metrics, components or postgres, but was '$FEATURE'" >&2; exit 1; }
+[[ $FEATURE =~ ^(metrics|components|postgres|loops)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres or loops, but was '$FEATURE'" >&2; exit 1; }
 [[ $FEATURE != postgres || -n ${PG_URL:-} ]] || { echo "ab: FEATURE=postgres needs PG_URL" >&2; exit 1; }
 [[ -f $JAR ]] || { echo "ab: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -f $BENCH/conf/backend-nginx.conf.tmpl ]] || { echo "ab: harness not found at $BENCH (set PEER_BENCH_DIR)" >&2; exit 1; }
@@ -96,6 +97,9 @@ if [[ $FEATURE == metrics ]]; then
       curl -s -o /dev/null http://127.0.0.1:19591/metrics
     done ) &
   PIDS+=($!)
+elif [[ $FEATURE == loops ]]; then
+  start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_EVENT_LOOPS=1
+  start_proxy 19511 "$WORK/iperf.toml" on-iperf EDGEPROXY_EVENT_LOOPS=1
 elif [[ $FEATURE == postgres ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_POSTGRES_ENABLED=true EDGEPROXY_POSTGRES_URL="$PG_URL"
   psql -q "$PG_URL" -c "INSERT INTO backends (id, app, region, country, wg_ip, port, soft_limit, hard_limit)
