@@ -162,7 +162,7 @@ public final class EdgeProxy implements AutoCloseable {
         listeners.add(new MetricsStoreListener(metrics));
         listeners.addAll(b.listeners);
         this.engine = new ProxyEngine(new EngineContext(config, routing, admissions, circuitBreakers, pool,
-                new ConnectionEvents(listeners), connections));
+                new ConnectionEvents(listeners), connections::activeConnections));
     }
 
     public static Builder builder() {

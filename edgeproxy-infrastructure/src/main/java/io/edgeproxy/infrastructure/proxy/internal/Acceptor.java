@@ -48,7 +48,7 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
     @Override
     public void onReady(SelectionKey key, int readyOps) {
         for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
-            if (ctx.connections().activeConnections() >= ctx.config().maxConnections()) {
+            if (ctx.openConnections().getAsInt() >= ctx.config().maxConnections()) {
                 holdAtCap();
                 return;
             }
@@ -82,7 +82,7 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
     private void holdAtCap() {
         if (ctx.atCap().compareAndSet(false, true)) {
             log.warn("at the connection cap ({} open, maxConnections {}): not accepting until connections close",
-                    ctx.connections().activeConnections(), ctx.config().maxConnections());
+                    ctx.openConnections().getAsInt(), ctx.config().maxConnections());
         }
         atCap = true;
         key.interestOps(0);
@@ -104,7 +104,7 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
             return;
         }
         if (atCap) {
-            int open = ctx.connections().activeConnections();
+            int open = ctx.openConnections().getAsInt();
             int max = ctx.config().maxConnections();
             if (open >= max) {
                 lc.loop.schedule(this, now + TimeUnit.MILLISECONDS.toNanos(CAP_RECHECK_MILLIS));

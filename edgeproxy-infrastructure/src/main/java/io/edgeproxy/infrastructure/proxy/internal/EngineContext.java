@@ -6,9 +6,8 @@ import io.edgeproxy.infrastructure.proxy.ClientAdmission;
 import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import io.edgeproxy.infrastructure.proxy.WarmConnections;
 
-import io.edgeproxy.infrastructure.shutdown.ShutdownController;
-
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -16,17 +15,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * engine itself: settings, the routing use case, the hooks and the engine-wide counters.
  *
  * @param admissions  asked in order at accept; the first that says no turns the client away
- * @param connections counts the open connections (one of the listeners of {@code events}): the
- *                    connection cap and the shutdown drain read it
+ * @param openConnections the open connections, as counted by one of the listeners of {@code events}
+ *                        (the proxy's shutdown controller): the connection cap reads it
  * @param atCap       whether some listener holds at the connection cap (one log line per episode)
  */
 public record EngineContext(ProxyConfig config, RoutingService routing, ClientAdmission[] admissions,
                             BackendGate gate, WarmConnections warm, ConnectionEvents events,
-                            ShutdownController connections, AtomicBoolean atCap) {
+                            IntSupplier openConnections, AtomicBoolean atCap) {
 
     public EngineContext(ProxyConfig config, RoutingService routing, List<ClientAdmission> admissions, BackendGate gate,
-                         WarmConnections warm, ConnectionEvents events, ShutdownController connections) {
-        this(config, routing, admissions.toArray(new ClientAdmission[0]), gate, warm, events, connections,
+                         WarmConnections warm, ConnectionEvents events, IntSupplier openConnections) {
+        this(config, routing, admissions.toArray(new ClientAdmission[0]), gate, warm, events, openConnections,
                 new AtomicBoolean());
     }
 }

@@ -136,9 +136,6 @@ public final class ProxyEngine {
         return a;
     }
 
-    public int activeConnections() {
-        return ctx.connections().activeConnections();
-    }
 
     public long listenerFailures() {
         return ctx.events().failures();
