@@ -60,8 +60,14 @@ class EdgeProxyShutdownTest {
         return resource;
     }
 
-    /** A backend that sends {@code size} bytes of a fixed pattern (after the client's first byte), then closes. */
-    private int sender(long size) throws IOException {
+    /** What a test backend does with one accepted connection; an I/O error just ends it. */
+    @FunctionalInterface
+    private interface Handler {
+        void handle(Socket s) throws IOException;
+    }
+
+    /** A backend on a free loopback port serving each connection with {@code handler}; returns its port. */
+    private int serve(Handler handler) throws IOException {
         ServerSocket server = track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
         threads.execute(() -> {
             while (!server.isClosed()) {
@@ -69,14 +75,9 @@ class EdgeProxyShutdownTest {
                     Socket s = server.accept();
                     threads.execute(() -> {
                         try (s) {
-                            s.getInputStream().read();
-                            OutputStream out = s.getOutputStream();
-                            byte[] chunk = pattern();
-                            for (long sent = 0; sent < size; sent += chunk.length) {
-                                out.write(chunk, 0, (int) Math.min(chunk.length, size - sent));
-                            }
+                            handler.handle(s);
                         } catch (IOException ignored) {
-                            // the test reads what it gets
+                            // the test reads what it gets, or the proxy reset it
                         }
                     });
                 } catch (IOException e) {
@@ -85,6 +86,18 @@ class EdgeProxyShutdownTest {
             }
         });
         return server.getLocalPort();
+    }
+
+    /** A backend that sends {@code size} bytes of a fixed pattern (after the client's first byte), then closes. */
+    private int sender(long size) throws IOException {
+        return serve(s -> {
+            s.getInputStream().read();
+            OutputStream out = s.getOutputStream();
+            byte[] chunk = pattern();
+            for (long sent = 0; sent < size; sent += chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, size - sent));
+            }
+        });
     }
 
     private static byte[] pattern() {
@@ -169,26 +182,11 @@ class EdgeProxyShutdownTest {
 
     /** A backend that answers one byte and then holds the connection open until the client ends it. */
     private int holder() throws IOException {
-        ServerSocket server = track(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-        threads.execute(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    threads.execute(() -> {
-                        try (s) {
-                            s.getInputStream().read();
-                            s.getOutputStream().write('!');
-                            s.getInputStream().readAllBytes();
-                        } catch (IOException ignored) {
-                            // reset by the proxy
-                        }
-                    });
-                } catch (IOException e) {
-                    return;
-                }
-            }
+        return serve(s -> {
+            s.getInputStream().read();
+            s.getOutputStream().write('!');
+            s.getInputStream().readAllBytes();
         });
-        return server.getLocalPort();
     }
 
     @Test
