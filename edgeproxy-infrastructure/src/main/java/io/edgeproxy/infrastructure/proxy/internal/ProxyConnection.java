@@ -29,7 +29,8 @@ import java.util.Set;
  *
  * <p>How it works. Routing picks a backend and the backend connect starts; the client is not read
  * until the backend is connected, so a failed connect (refused, timed out) can move on to the next
- * best backend without losing a byte. Once connected, each {@link Direction} is relayed by
+ * best backend without losing a byte. Once connected, the client's first bytes are relayed at once
+ * (they are usually waiting by then), not after a select round. Each {@link Direction} is relayed by
  * read-into-buffer, write-to-peer: if the peer cannot take everything, the direction keeps its one
  * buffer, stops reading its source and waits for the peer to become writable. That is the whole of
  * backpressure: a pair never holds more than one buffer per direction. End of stream from one side
@@ -204,10 +205,9 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
     /** @return true when the connect is in progress, done, or the connection closed; false to try the next backend */
     private boolean startConnect(Backend b) {
         attempt.connectStartNanos = System.nanoTime();
+        InetSocketAddress address = b.socketAddress();
         try {
-            backend = SocketChannel.open();
-            backend.configureBlocking(false);
-            backend.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            backend = EventLoop.openSocket(address);
         } catch (IOException e) {
             // Our own failure (e.g. out of file descriptors), not the backend's.
             localFailure(b, e);
@@ -216,7 +216,12 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         }
         boolean connected;
         try {
-            connected = backend.connect(b.socketAddress());
+            connected = backend.connect(address);
+            if (!connected && address.getAddress() != null && address.getAddress().isLoopbackAddress()) {
+                // A loopback handshake completes inside connect(), though Linux reports it in
+                // progress: finishing now saves a select round and an epoll_ctl.
+                connected = backend.finishConnect();
+            }
         } catch (BindException e) {
             // No local port left towards this backend: ours, not the backend's. Another backend
             // is another 4-tuple, so it may still work.
@@ -318,8 +323,13 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         down.src = backend;
         down.dst = client;
         ctx.events().onConnected(this, b, connectNanos);
-        updateInterest();
-        scheduleRelayTimer();
+        // The client's first bytes are usually waiting by now (a connect takes a round trip):
+        // relay them at once instead of after a select round.
+        relay(up);
+        if (phase == Phase.RELAYING) {
+            updateInterest();
+            scheduleRelayTimer();
+        }
     }
 
     /**
