@@ -19,9 +19,12 @@
 #   server at PG_URL, e.g. postgres://edgeproxy:secret@127.0.0.1:5432/edgeproxy; the script inserts
 #   the origin's row with psql) instead of the config file; its iperf3 proxy stays on the file.
 # FEATURE=loops: the "on" proxies run 1 event loop instead of 2 (what the second core buys).
-# Otherwise both use the same JAVA_OPTS and 2 loops.
+# FEATURE=jvm: the "on" proxies get ON_JAVA_OPTS (default "-XX:TieredStopAtLevel=1 -Xmn8m") after
+#   JAVA_OPTS: what a JVM setting costs or buys.
+# Otherwise both use the same JAVA_OPTS and 2 loops. Proxies start through ./edge-proxy, so with
+# its default JVM settings; JAVA_OPTS (default empty) goes after them.
 #
-# usage: [FEATURE=metrics|components|postgres|loops] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
+# usage: [FEATURE=metrics|components|postgres|loops|jvm] [ON_JAVA_OPTS=...] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
 #        [JAVA_OPTS=...] edgeproxy-benchmarks/load/ab.sh
 # Build first: mvn -q -DskipTests package. Needs nginx, wrk, iperf3, curl, ss, python3.
 set -euo pipefail
@@ -29,17 +32,19 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=${PEER_BENCH_DIR:-$ROOT/../shared/bench}
 JAR=$ROOT/examples/target/edge-proxy.jar
+LAUNCHER=$ROOT/edge-proxy
 DURATION=${DURATION:-8}
 REPS=${REPS:-6}
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-1}
 FEATURE=${FEATURE:-metrics}
 WORKLOADS=${WORKLOADS:-w1 w3}
-JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx64m}
+JAVA_OPTS=${JAVA_OPTS:-}
+ON_JAVA_OPTS=${ON_JAVA_OPTS:--XX:TieredStopAtLevel=1 -Xmn8m}
 LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 ORIGIN=18080
 IPERF=18081
 
-[[ $FEATURE =~ ^(metrics|components|postgres|loops)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres or loops, but was '$FEATURE'" >&2; exit 1; }
+[[ $FEATURE =~ ^(metrics|components|postgres|loops|jvm)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres, loops or jvm, but was '$FEATURE'" >&2; exit 1; }
 [[ $FEATURE != postgres || -n ${PG_URL:-} ]] || { echo "ab: FEATURE=postgres needs PG_URL" >&2; exit 1; }
 [[ -f $JAR ]] || { echo "ab: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -f $BENCH/conf/backend-nginx.conf.tmpl ]] || { echo "ab: harness not found at $BENCH (set PEER_BENCH_DIR)" >&2; exit 1; }
@@ -79,9 +84,8 @@ backends_toml iperf "$IPERF" > "$WORK/iperf.toml"
 
 start_proxy() {  # start_proxy PORT TOML NAME [VAR=VALUE...]
   local port=$1 toml=$2 name=$3; shift 3
-  # shellcheck disable=SC2086
-  env EDGEPROXY_LISTEN_ADDR="127.0.0.1:$port" EDGEPROXY_CONFIG_PATH="$toml" EDGEPROXY_EVENT_LOOPS="$LOOPS" "$@" \
-    java $JAVA_OPTS -jar "$JAR" > "$WORK/$name.log" 2>&1 &
+  env EDGEPROXY_LISTEN_ADDR="127.0.0.1:$port" EDGEPROXY_CONFIG_PATH="$toml" EDGEPROXY_EVENT_LOOPS="$LOOPS" \
+    JAVA_OPTS="$JAVA_OPTS" "$@" "$LAUNCHER" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   wait_listen "$port"
 }
@@ -100,6 +104,9 @@ if [[ $FEATURE == metrics ]]; then
 elif [[ $FEATURE == loops ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_EVENT_LOOPS=1
   start_proxy 19511 "$WORK/iperf.toml" on-iperf EDGEPROXY_EVENT_LOOPS=1
+elif [[ $FEATURE == jvm ]]; then
+  start_proxy 19510 "$WORK/http.toml" on-http JAVA_OPTS="$JAVA_OPTS $ON_JAVA_OPTS"
+  start_proxy 19511 "$WORK/iperf.toml" on-iperf JAVA_OPTS="$JAVA_OPTS $ON_JAVA_OPTS"
 elif [[ $FEATURE == postgres ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_POSTGRES_ENABLED=true EDGEPROXY_POSTGRES_URL="$PG_URL"
   psql -q "$PG_URL" -c "INSERT INTO backends (id, app, region, country, wg_ip, port, soft_limit, hard_limit)

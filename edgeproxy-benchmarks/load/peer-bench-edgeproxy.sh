@@ -2,8 +2,9 @@
 # Measures the standalone edge-proxy with ../shared/bench/peer-bench.sh, next to HAProxy and nginx
 # in the same run.
 #
-# Starts two edge-proxy processes from examples/target/edge-proxy.jar (build it first with
-# `mvn -q -DskipTests package`): 127.0.0.1:19500 -> the harness's HTTP origin (127.0.0.1:18080) and
+# Starts two edge-proxy processes through ./edge-proxy, so with the launcher's default JVM settings
+# (JAVA_OPTS, empty by default, goes after them; build first with `mvn -q -DskipTests package`):
+# 127.0.0.1:19500 -> the harness's HTTP origin (127.0.0.1:18080) and
 # 127.0.0.1:19501 -> its iperf3 server (127.0.0.1:18081). W4 measures the HTTP one.
 #
 # usage: [MODE=off|on] [METRICS=off|on] [JAVA_OPTS=...] [EDGEPROXY_EVENT_LOOPS=2] \
@@ -29,7 +30,8 @@ JAR=$ROOT/examples/target/edge-proxy.jar
 MODE=${MODE:-off}
 METRICS=${METRICS:-off}
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-1}
-JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx64m}
+JAVA_OPTS=${JAVA_OPTS:-}
+LAUNCHER=$ROOT/edge-proxy
 LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 HTTP_PORT=19500
 IPERF_PORT=19501
@@ -70,9 +72,8 @@ ulimit -n 100000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 start_proxy() {  # start_proxy PORT TOML LOG [VAR=VALUE...]
   local port=$1 toml=$2 out=$3; shift 3
-  # shellcheck disable=SC2086
   env EDGEPROXY_LISTEN_ADDR="127.0.0.1:$port" EDGEPROXY_CONFIG_PATH="$toml" EDGEPROXY_EVENT_LOOPS="$LOOPS" "$@" \
-    java $JAVA_OPTS -jar "$JAR" > "$out" 2>&1 &
+    JAVA_OPTS="$JAVA_OPTS" "$LAUNCHER" > "$out" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do
     ss -Hltn "sport = :$port" | grep -q . && return 0
