@@ -54,6 +54,8 @@ public final class EdgeProxyMain {
     /** A SIGTERM or Ctrl+C drain ran out of time: the connections still open were reset. */
     public static final int EXIT_FORCED = 4;
 
+    /** Set for the {@code ./edge-proxy} script, which prints the java command line when it is. */
+    static final String LAUNCHER_DEBUG = "EDGEPROXY_LAUNCHER_DEBUG";
     private static final String SIMPLE_LOGGER_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
     static final String USAGE = String.join("\n",
@@ -178,6 +180,7 @@ public final class EdgeProxyMain {
             settings = EdgeProxySettings.read(variables);
             postgres = PostgresSettings.read(variables);
             metrics = MetricsSettings.read(variables);
+            variables.flag(LAUNCHER_DEBUG); // the ./edge-proxy script's own: read there, known here
             variables.validate();
             variables.unrecognizedWarnings(EdgeProxySettings.PREFIX)
                     .forEach(LoggerFactory.getLogger(EdgeProxySettings.class)::warn);

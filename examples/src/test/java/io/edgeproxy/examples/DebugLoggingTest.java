@@ -56,4 +56,12 @@ class DebugLoggingTest {
     void withoutDebugNothingIsLoggedAtDebugLevel() throws Exception {
         assertThat(startupLog(Map.of())).noneMatch(l -> l.contains("[DEBUG]"));
     }
+
+    /** The ./edge-proxy script's own variable is known to the proxy: no "unknown variable" warning for it. */
+    @Test
+    void theLauncherScriptsDebugVariableIsNotReportedAsUnknown() throws Exception {
+        List<String> log = startupLog(Map.of(EdgeProxyMain.LAUNCHER_DEBUG, "1", "EDGEPROXY_NOT_A_SETTING", "1"));
+        assertThat(log).anyMatch(l -> l.contains("ignoring unknown environment variable EDGEPROXY_NOT_A_SETTING"))
+                .noneMatch(l -> l.contains(EdgeProxyMain.LAUNCHER_DEBUG));
+    }
 }
