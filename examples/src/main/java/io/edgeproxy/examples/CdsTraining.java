@@ -18,9 +18,11 @@ import java.util.Map;
 /**
  * The training run behind the class-data sharing (CDS) archive of {@code edge-proxy.jar}: the
  * examples build runs it once, right after the jar is shaded, as
- * {@code java -XX:ArchiveClassesAtExit=edge-proxy.jsa -cp edge-proxy.jar io.edgeproxy.examples.CdsTraining},
- * and the {@code ./edge-proxy} launcher then starts the JVM with that archive (see
- * docs/operations.md, "JVM settings").
+ * {@code java -XX:DumpLoadedClassList=edge-proxy.classlist -cp edge-proxy.jar io.edgeproxy.examples.CdsTraining},
+ * then dumps a static archive of the classes listed ({@code java -Xshare:dump
+ * -XX:SharedClassListFile=edge-proxy.classlist -XX:SharedArchiveFile=edge-proxy.jsa -cp edge-proxy.jar}),
+ * and the {@code ./edge-proxy} launcher starts the JVM with that archive instead of the JDK's
+ * default one (see docs/operations.md, "JVM settings").
  *
  * <p>It does what a standalone proxy does in its first seconds, so the classes it loads are the
  * ones worth archiving: reads a TOML file of two backends, starts the proxy exactly as the
