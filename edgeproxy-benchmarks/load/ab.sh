@@ -9,6 +9,8 @@
 #   W1  wrk -t1 -c50 -dD --latency http://127.0.0.1:PORT/       (keep-alive requests/s)
 #   W2  wrk -t1 -c50 -dD -H 'Connection: close' ...              (a new connection per request)
 #   W3  iperf3 -c 127.0.0.1 -p PORT -t D -J                      (bulk, 1 stream, received Gbit/s)
+# For W1 and W2 it also records the HTTP proxy's CPU (utime + stime from /proc/PID/stat) per
+# request served: on a saturated 2-core machine that holds up better than requests per second.
 #
 # FEATURE=metrics (default): Prometheus metrics on both "on" proxies, each endpoint scraped every
 #   SCRAPE_INTERVAL seconds (default 1, 15 times Prometheus' usual rate) all along.
@@ -121,7 +123,11 @@ else
   start_proxy 19511 "$WORK/iperf.toml" on-iperf
 fi
 
+HTTP_PID_OFF=$(ss -Hltnp "sport = :19500" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+HTTP_PID_ON=$(ss -Hltnp "sport = :19510" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 http_port() { [[ $1 == on ]] && echo 19510 || echo 19500; }
+http_pid() { [[ $1 == on ]] && echo "$HTTP_PID_ON" || echo "$HTTP_PID_OFF"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 iperf_port() { [[ $1 == on ]] && echo 19511 || echo 19501; }
 
 # warm-up: JIT both proxies alike
@@ -135,15 +141,25 @@ for rep in $(seq "$REPS"); do
   if (( rep % 2 == 1 )); then order="off on"; else order="on off"; fi
   for w in $WORKLOADS; do
     for m in $order; do
+      cpu_before=$(cpu_ticks "$(http_pid $m)")
       case $w in
-        w1) v=$(wrk -t1 -c50 -d"${DURATION}s" --latency "http://127.0.0.1:$(http_port $m)/" | awk '/^Requests\/sec/ {print $2}'); name=W1_rps ;;
-        w2) v=$(wrk -t1 -c50 -d"${DURATION}s" -H 'Connection: close' "http://127.0.0.1:$(http_port $m)/" | awk '/^Requests\/sec/ {print $2}'); name=W2_rps ;;
+        w1) out=$(wrk -t1 -c50 -d"${DURATION}s" --latency "http://127.0.0.1:$(http_port $m)/"); name=W1_rps ;;
+        w2) out=$(wrk -t1 -c50 -d"${DURATION}s" -H 'Connection: close' "http://127.0.0.1:$(http_port $m)/"); name=W2_rps ;;
         w3) v=$(iperf3 -c 127.0.0.1 -p "$(iperf_port $m)" -t "$DURATION" -J \
               | python3 -c 'import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'); name=W3_gbps ;;
         *) echo "ab: unknown workload $w" >&2; exit 1 ;;
       esac
+      if [[ $w == w1 || $w == w2 ]]; then
+        # the HTTP proxy's CPU (user + system) per request served, in microseconds
+        v=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
+        requests=$(awk '/requests in/ {print $1}' <<< "$out")
+        cpu_us=$(awk -v t="$(( $(cpu_ticks "$(http_pid $m)") - cpu_before ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+          'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+        echo -e "$rep\t$m\t${name%_rps}_cpu_us\t$cpu_us" >> "$OUT"
+      fi
       echo -e "$rep\t$m\t$name\t$v" >> "$OUT"
-      echo "rep $rep $FEATURE=$m $name $v" >&2
+      echo "rep $rep $FEATURE=$m $name $v${cpu_us:+ cpu_us_per_request=$cpu_us}" >&2
+      cpu_us=""
     done
   done
 done
@@ -157,7 +173,9 @@ fi
 python3 - "$OUT" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-for w, unit in (("W1_rps", "req/s"), ("W2_rps", "connections/s"), ("W3_gbps", "Gbit/s")):
+for w, unit in (("W1_rps", "req/s"), ("W1_cpu_us", "proxy CPU us per request, lower is better"),
+                ("W2_rps", "connections/s"), ("W2_cpu_us", "proxy CPU us per connection, lower is better"),
+                ("W3_gbps", "Gbit/s")):
     v = {m: [float(r["value"]) for r in rows if r["workload"] == w and r["metrics"] == m] for m in ("off", "on")}
     if not v["off"]:
         continue
