@@ -21,8 +21,8 @@
 #   server at PG_URL, e.g. postgres://edgeproxy:secret@127.0.0.1:5432/edgeproxy; the script inserts
 #   the origin's row with psql) instead of the config file; its iperf3 proxy stays on the file.
 # FEATURE=loops: the "on" proxies run 1 event loop instead of 2 (what the second core buys).
-# FEATURE=jvm: the "on" proxies get ON_JAVA_OPTS (default "-XX:TieredStopAtLevel=1 -Xmn8m") after
-#   JAVA_OPTS: what a JVM setting costs or buys.
+# FEATURE=jvm: the "on" proxies get ON_JAVA_OPTS (default "-XX:TieredStopAtLevel=4": C2 as well as
+#   the launcher's C1) after JAVA_OPTS: what a JVM setting costs or buys.
 # Otherwise both use the same JAVA_OPTS and 2 loops. Proxies start through ./edge-proxy, so with
 # its default JVM settings; JAVA_OPTS (default empty) goes after them.
 #
@@ -41,7 +41,7 @@ SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-1}
 FEATURE=${FEATURE:-metrics}
 WORKLOADS=${WORKLOADS:-w1 w3}
 JAVA_OPTS=${JAVA_OPTS:-}
-ON_JAVA_OPTS=${ON_JAVA_OPTS:--XX:TieredStopAtLevel=1 -Xmn8m}
+ON_JAVA_OPTS=${ON_JAVA_OPTS:--XX:TieredStopAtLevel=4}
 LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 ORIGIN=18080
 IPERF=18081
@@ -88,7 +88,9 @@ start_proxy() {  # start_proxy PORT TOML NAME [VAR=VALUE...]
   local port=$1 toml=$2 name=$3; shift 3
   env EDGEPROXY_LISTEN_ADDR="127.0.0.1:$port" EDGEPROXY_CONFIG_PATH="$toml" EDGEPROXY_EVENT_LOOPS="$LOOPS" \
     JAVA_OPTS="$JAVA_OPTS" "$@" "$LAUNCHER" > "$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
+  PIDS+=($!)  # the JVM's: env and the launcher exec it
+  [[ $name == off-http ]] && HTTP_PID_OFF=$!
+  [[ $name == on-http ]] && HTTP_PID_ON=$!
   wait_listen "$port"
 }
 # off: 19500 (http), 19501 (iperf); on: 19510, 19511 (metrics endpoints on 19590, 19591)
@@ -123,8 +125,6 @@ else
   start_proxy 19511 "$WORK/iperf.toml" on-iperf
 fi
 
-HTTP_PID_OFF=$(ss -Hltnp "sport = :19500" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-HTTP_PID_ON=$(ss -Hltnp "sport = :19510" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 http_port() { [[ $1 == on ]] && echo 19510 || echo 19500; }
 http_pid() { [[ $1 == on ]] && echo "$HTTP_PID_ON" || echo "$HTTP_PID_OFF"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime, in clock ticks

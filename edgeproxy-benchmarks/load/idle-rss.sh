@@ -21,7 +21,9 @@ SETTLE=${SETTLE:-5}
 command -v javac > /dev/null || { echo "idle-rss: javac not found (the floor needs a JDK)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/edgeproxy-idle-rss.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+# rss_mib runs in a command substitution (a subshell): it leaves the pid it started in a file, so
+# that an interrupted run stops it too.
+trap '[[ -s $WORK/running.pid ]] && kill "$(cat "$WORK/running.pid")" 2> /dev/null; rm -rf "$WORK"' EXIT
 printf '[[backends]]\nid = "origin"\napp = "bench"\nregion = "sa"\ncountry = "BR"\nwg_ip = "127.0.0.1"\nport = 18080\n' \
   > "$WORK/backends.toml"
 cat > "$WORK/Idle.java" <<'EOF'
@@ -36,21 +38,24 @@ javac -d "$WORK" "$WORK/Idle.java"
 
 rss_mib() {  # rss_mib LOG COMMAND...: starts COMMAND, prints its VmRSS in MiB once idle
   local log=$1; shift
+  : > "$log"
   "$@" > "$log" 2>&1 &
   local pid=$! i
+  echo "$pid" > "$WORK/running.pid"
   for ((i = 0; i < 300; i++)); do grep -q "listening" "$log" && break; sleep 0.1; done
   grep -q "listening" "$log" || { echo "idle-rss: no 'listening' line from: $*" >&2; cat "$log" >&2; kill "$pid"; exit 1; }
   sleep "$SETTLE"
   awk '/^VmRSS/ { printf "%.1f\n", $2 / 1024 }' "/proc/$pid/status"
   kill "$pid"
   wait "$pid" 2> /dev/null || true
+  : > "$WORK/running.pid"
 }
 
-labels=("floor: trivial Java program, -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1")
+labels=("floor: trivial Java program, -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xmn8m")
 for variant in "$@"; do labels+=("${variant%%=*}"); done
 declare -A samples
 for ((start = 1; start <= STARTS; start++)); do
-  samples[0]+="$(rss_mib "$WORK/floor.log" java -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -cp "$WORK" Idle) "
+  samples[0]+="$(rss_mib "$WORK/floor.log" java -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xmn8m -cp "$WORK" Idle) "
   i=1
   for variant in "$@"; do
     samples[$i]+="$(EDGEPROXY_CONFIG_PATH="$WORK/backends.toml" EDGEPROXY_LISTEN_ADDR=127.0.0.1:0 EDGEPROXY_EVENT_LOOPS=2 \

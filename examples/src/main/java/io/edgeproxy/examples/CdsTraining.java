@@ -30,8 +30,10 @@ import java.util.Map;
  * stops, and exits. Everything listens on 127.0.0.1 ports the system picks. Not part of the
  * launcher's command line.
  *
- * <p>An archive only works with the JVM that made it, so the first argument, when given, names a
- * file that receives this JVM's {@code java.home}: the launcher compares it with the java it runs.
+ * <p>An archive only works with the JVM build that made it and the jar at the path it was made
+ * from, so the first argument, when given, names a file that receives three lines: this JVM's
+ * {@code java.home}, its {@code java.runtime.version} and the real path of the jar on the class
+ * path. The launcher compares them with the java it runs and the jar it starts.
  */
 public final class CdsTraining {
 
@@ -44,7 +46,9 @@ public final class CdsTraining {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0) {
-            Files.writeString(Path.of(args[0]), System.getProperty("java.home") + "\n");
+            Files.writeString(Path.of(args[0]), System.getProperty("java.home") + "\n"
+                    + System.getProperty("java.runtime.version") + "\n"
+                    + Path.of(System.getProperty("java.class.path")).toRealPath() + "\n");
         }
         List<ServerSocket> backends = new ArrayList<>();
         Path config = Files.createTempFile("edgeproxy-cds-training", ".toml");

@@ -111,26 +111,55 @@ class EdgeProxyScriptTest {
     }
 
     @Test
-    void usesTheClassDataArchiveOnlyWithTheJvmThatMadeItAndWhenNewerThanTheJar() throws Exception {
+    void usesTheClassDataArchiveOnlyWithTheJvmBuildAndTheJarThatMadeItAndWhenNewerThanTheJar() throws Exception {
         Path jar = fakeJar();
-        Path java = fakeJava();
+        fakeJava();
+        Path javaHome = checkout.resolve("jdk").toRealPath();
+        Files.writeString(javaHome.resolve("release"), "JAVA_VERSION=\"17.0.15\"\nJAVA_RUNTIME_VERSION=\"17.0.15+6\"\n");
         Path archive = checkout.resolve("examples/target/edge-proxy.jsa");
         Files.writeString(archive, "an archive");
         Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
-        Path javaHome = checkout.resolve("jdk").toRealPath();
+        Path madeBy = checkout.resolve("examples/target/edge-proxy.jsa.made-by");
+        String realJar = jar.toRealPath().toString();
         Map<String, String> env = Map.of("JAVA_HOME", javaHome.toString());
         String option = "-XX:SharedArchiveFile=" + checkout.toRealPath() + "/examples/target/edge-proxy.jsa";
+        Path script = copyScript();
 
-        assertThat(runScript(copyScript(), env).out()).as("made by an unknown JVM").doesNotContain(option);
+        assertThat(runScript(script, env).out()).as("made by an unknown JVM").doesNotContain(option);
 
-        Files.writeString(checkout.resolve("examples/target/edge-proxy.jsa.java-home"), "/some/other/jdk\n");
-        assertThat(runScript(checkout.resolve("edge-proxy"), env).out()).as("made by another JVM").doesNotContain(option);
+        Files.writeString(madeBy, "/some/other/jdk\n17.0.15+6\n" + realJar + "\n");
+        assertThat(runScript(script, env).out()).as("made by another JVM").doesNotContain(option);
 
-        Files.writeString(checkout.resolve("examples/target/edge-proxy.jsa.java-home"), javaHome + "\n");
-        assertThat(runScript(checkout.resolve("edge-proxy"), env).out().split("\n")).contains(option);
+        Files.writeString(madeBy, javaHome + "\n17.0.14+7\n" + realJar + "\n");
+        assertThat(runScript(script, env).out()).as("made by another build of this JVM").doesNotContain(option);
+
+        Files.writeString(madeBy, javaHome + "\n17.0.15+6\n/elsewhere/examples/target/edge-proxy.jar\n");
+        assertThat(runScript(script, env).out()).as("made for a jar elsewhere").doesNotContain(option);
+
+        Files.writeString(madeBy, javaHome + "\n17.0.15+6\n" + realJar + "\n");
+        assertThat(runScript(script, env).out().split("\n")).contains(option);
+
+        for (String opts : List.of("-XX:+UseZGC", "-Xmx32g", "-Xmx40000m", "-XX:-UseCompressedOops")) {
+            assertThat(runScript(script, Map.of("JAVA_HOME", javaHome.toString(), "JAVA_OPTS", opts)).out())
+                    .as("without compressed object pointers: %s", opts).doesNotContain(option);
+        }
+        assertThat(runScript(script, Map.of("JAVA_HOME", javaHome.toString(), "JAVA_OPTS", "-Xmx31g")).out().split("\n"))
+                .contains(option);
 
         Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
-        assertThat(runScript(checkout.resolve("edge-proxy"), env).out()).as("older than the jar").doesNotContain(option);
+        assertThat(runScript(script, env).out()).as("older than the jar").doesNotContain(option);
+    }
+
+    @Test
+    void anotherCollectorInJavaOptsSizesItsYoungGenerationItself() throws Exception {
+        fakeJar();
+        fakeJava();
+
+        Result r = runScript(copyScript(), Map.of("JAVA_HOME", checkout.resolve("jdk").toString(),
+                "JAVA_OPTS", "-XX:+UseG1GC"), "--help");
+
+        assertThat(r.out().split("\n")).containsExactly("-Xss256k", "-XX:TieredStopAtLevel=1", "-XX:+UseG1GC", "-jar",
+                checkout.toRealPath() + "/examples/target/edge-proxy.jar", "--help");
     }
 
     /**

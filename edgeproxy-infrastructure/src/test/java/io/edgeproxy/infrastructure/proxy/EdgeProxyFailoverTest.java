@@ -109,6 +109,30 @@ class EdgeProxyFailoverTest {
         assertThat(firstLine(proxy)).isEqualTo("b-live");
     }
 
+    /**
+     * Connects to loopback backends finish inside the connect call; to any other address they
+     * wait for the selector's OP_CONNECT. 0.0.0.0 is not a loopback address, yet the kernel
+     * connects it to this host, so both outcomes take the selector path here.
+     */
+    @Test
+    void nonLoopbackBackendsConnectThroughTheSelector() throws Exception {
+        TcpServer live = namedServer("b-live");
+        InMemoryBackendRepository repo = new InMemoryBackendRepository(List.of(
+                anyAddressBackend("a-dead", closedPort()), anyAddressBackend("b-live", live.port())));
+        EdgeProxy proxy = proxy(repo);
+
+        assertThat(firstLine(proxy)).isEqualTo("b-live");
+        assertThat(metrics.backend("a-dead").errors()).isEqualTo(1);
+        assertThat(bindings.find(new ClientKey("127.0.0.1")).orElseThrow().backendId()).isEqualTo("b-live");
+        assertThat(firstLine(proxy)).isEqualTo("b-live");
+        assertThat(metrics.backend("b-live").connections()).isEqualTo(2);
+    }
+
+    private static Backend anyAddressBackend(String id, int port) {
+        return Backend.builder(id).app("test").region("sa").country("BR").address("0.0.0.0").port(port)
+                .softLimit(10_000).hardLimit(10_000).build();
+    }
+
     @Test
     void backendThatNeverAcceptsTimesOutAndTheNextOneServes() throws Exception {
         // A listener that never accepts, its tiny queue filled: the kernel drops further SYNs.

@@ -8,6 +8,7 @@ import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.dataformat.toml.TomlFactory;
+import tools.jackson.dataformat.toml.TomlMapper;
 import tools.jackson.dataformat.toml.TomlReadFeature;
 
 import java.io.IOException;
@@ -111,17 +112,23 @@ public final class TomlReader {
     }
 
     /**
-     * Jackson's TOML parser reads the whole document into a tree and then streams that tree: the
-     * parser's input source is the tree.
+     * Jackson's TOML parser (3.x) reads the whole document into a tree and then streams that tree:
+     * the parser's input source is the tree. Should a later version stream instead, the tree comes
+     * from a {@code TomlMapper}, loaded only then.
      */
     private static JsonNode readTree(String text) {
         try (JsonParser parser = FACTORY.createParser(READ_CONTEXT, text)) {
             Object tree = parser.streamReadInputSource();
-            if (!(tree instanceof JsonNode)) {
-                throw new IllegalStateException("jackson-dataformat-toml no longer parses into a tree: " + tree);
+            if (tree instanceof JsonNode) {
+                return (JsonNode) tree;
             }
-            return (JsonNode) tree;
         }
+        return MapperFallback.MAPPER.readTree(text);
+    }
+
+    /** Holds the mapper, so that its classes load only if the factory's parser ever streams. */
+    private static final class MapperFallback {
+        static final TomlMapper MAPPER = TomlMapper.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
     }
 
     /** Jackson's reason, at its line, in the words of the rest of the configuration errors. */

@@ -30,7 +30,8 @@ import java.util.Set;
  * <p>How it works. Routing picks a backend and the backend connect starts; the client is not read
  * until the backend is connected, so a failed connect (refused, timed out) can move on to the next
  * best backend without losing a byte. Once connected, the client's first bytes are relayed at once
- * (they are usually waiting by then), not after a select round. Each {@link Direction} is relayed by
+ * (when the client speaks first they are often waiting by then), not after a select round. Each
+ * {@link Direction} is relayed by
  * read-into-buffer, write-to-peer: if the peer cannot take everything, the direction keeps its one
  * buffer, stops reading its source and waits for the peer to become writable. That is the whole of
  * backpressure: a pair never holds more than one buffer per direction. End of stream from one side
@@ -208,6 +209,12 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         InetSocketAddress address = b.socketAddress();
         try {
             backend = EventLoop.openSocket(address);
+        } catch (UnsupportedOperationException e) {
+            // No socket of this family here (an IPv6 backend without IPv6): ours, and another
+            // backend may be of the other family.
+            localFailure(b, new IOException(e.toString(), e));
+            endAttempt(b);
+            return false;
         } catch (IOException e) {
             // Our own failure (e.g. out of file descriptors), not the backend's.
             localFailure(b, e);
@@ -323,8 +330,9 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         down.src = backend;
         down.dst = client;
         ctx.events().onConnected(this, b, connectNanos);
-        // The client's first bytes are usually waiting by now (a connect takes a round trip):
-        // relay them at once instead of after a select round.
+        // Clients mostly speak first, and their first bytes are often waiting by now: relay them
+        // at once instead of after a select round. Where the server speaks first (SMTP, MySQL)
+        // this costs one read that finds nothing.
         relay(up);
         if (phase == Phase.RELAYING) {
             updateInterest();

@@ -79,6 +79,13 @@ class TomlReaderTest {
     }
 
     @Test
+    void anEmptyOrCommentOnlyDocumentIsAnEmptyTable() {
+        assertThat(TomlReader.parse("empty.toml", "").keys()).isEmpty();
+        assertThat(TomlReader.parse("comment.toml", "# nothing here\n").keys()).isEmpty();
+        assertThat(TomlReader.parse("bom.toml", "\uFEFF").keys()).isEmpty();
+    }
+
+    @Test
     void syntaxErrorsNameTheFileTheLineAndTheKey() {
         assertError("test.toml:3: expected '=' after key \"port\", found '8'", "a = 1", "", "port 8080");
         assertError("test.toml:2: duplicate key \"id\" (first set on line 1)", "id = 1", "id = 2");
