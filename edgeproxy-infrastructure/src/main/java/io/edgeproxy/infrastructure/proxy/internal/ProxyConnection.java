@@ -29,9 +29,9 @@ import java.util.Set;
  *
  * <p>How it works. Routing picks a backend and the backend connect starts; the client is not read
  * until the backend is connected, so a failed connect (refused, timed out) can move on to the next
- * best backend without losing a byte. Once connected, the client's first bytes are relayed at once
- * (when the client speaks first they are often waiting by then), not after a select round. Each
- * {@link Direction} is relayed by
+ * best backend without losing a byte. Once connected, reads are tried before polling: the client's
+ * first bytes (when the client speaks first they are often waiting by then), then the backend's
+ * answer to them, each without waiting for a select round. Each {@link Direction} is relayed by
  * read-into-buffer, write-to-peer: if the peer cannot take everything, the direction keeps its one
  * buffer, stops reading its source and waits for the peer to become writable. That is the whole of
  * backpressure: a pair never holds more than one buffer per direction. End of stream from one side
@@ -334,6 +334,10 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         // at once instead of after a select round. Where the server speaks first (SMTP, MySQL)
         // this costs one read that finds nothing.
         relay(up);
+        if (phase == Phase.RELAYING && up.total > 0) {
+            // And the backend's answer may be there already too (as HAProxy, read before polling).
+            relay(down);
+        }
         if (phase == Phase.RELAYING) {
             updateInterest();
             scheduleRelayTimer();
