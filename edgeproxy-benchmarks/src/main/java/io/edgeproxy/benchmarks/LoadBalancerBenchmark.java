@@ -32,7 +32,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,14 +68,6 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class LoadBalancerBenchmark {
 
-    private static final String[][] COUNTRIES = {
-            {"sa", "BR", "AR", "CL", "CO"},
-            {"us", "US", "CA", "MX"},
-            {"eu", "DE", "FR", "GB", "NL"},
-            {"ap", "JP", "SG", "AU", "IN"},
-            {"af", "ZA", "NG", "KE"},
-            {"me", "AE", "SA", "IL"},
-    };
     private static final int CLIENTS = 4096; // a power of two
     private static final int MASK = CLIENTS - 1;
 
@@ -95,36 +86,15 @@ public class LoadBalancerBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws UnknownHostException {
         Random random = new Random(20240601L);
-        List<GeoInfo> places = new ArrayList<>();
-        for (String[] region : COUNTRIES) {
-            for (int c = 1; c < region.length; c++) {
-                places.add(GeoInfo.of(region[c], region[0]));
-            }
-        }
-
-        candidates = new ArrayList<>(backends);
         BackendLoad load = new BackendLoad();
-        for (int i = 0; i < backends; i++) {
-            GeoInfo place = places.get(i % places.size());
-            Backend b = Backend.builder(String.format("%s-%04d", place.region(), i)).app("api")
-                    .region(place.region()).country(place.country())
-                    .address("10." + (i >> 8) + "." + (i & 0xff) + ".1").port(8080)
-                    .weight(i % 5 == 0 ? 2 : 1).build();
-            candidates.add(b);
-            int active = 10 + random.nextInt(111);
-            for (int n = 0; n < active; n++) {
-                load.tryAcquire(b);
-            }
-        }
-        candidates = List.copyOf(candidates);
+        candidates = BenchmarkFleet.backends(backends, load, random);
 
         Map<InetAddress, Optional<GeoInfo>> geoByClient = new ConcurrentHashMap<>();
         clients = new InetAddress[CLIENTS];
         contexts = new RoutingContext[CLIENTS];
         for (int i = 0; i < CLIENTS; i++) {
-            clients[i] = InetAddress.getByAddress(new byte[] {100, 64, (byte) (i >> 8), (byte) i});
-            Optional<GeoInfo> geo = random.nextInt(10) == 0 ? Optional.empty()
-                    : Optional.of(places.get(random.nextInt(places.size())));
+            clients[i] = BenchmarkFleet.client(i);
+            Optional<GeoInfo> geo = BenchmarkFleet.location(random);
             geoByClient.put(clients[i], geo);
             contexts[i] = new RoutingContext(ClientKey.of(clients[i]), geo, RegionCode.SA, load);
         }

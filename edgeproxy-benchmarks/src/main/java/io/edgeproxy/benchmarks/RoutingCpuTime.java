@@ -36,15 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RoutingCpuTime {
 
-    private static final String[][] COUNTRIES = {
-            {"sa", "BR", "AR", "CL", "CO"},
-            {"us", "US", "CA", "MX"},
-            {"eu", "DE", "FR", "GB", "NL"},
-            {"ap", "JP", "SG", "AU", "IN"},
-            {"af", "ZA", "NG", "KE"},
-            {"me", "AE", "SA", "IL"},
-    };
-
     private RoutingCpuTime() {
     }
 
@@ -52,32 +43,13 @@ public final class RoutingCpuTime {
         int size = Integer.parseInt(args[0]);
         boolean custom = args.length > 1 && args[1].equals("custom");
         Random random = new Random(20240601L);
-        List<GeoInfo> places = new ArrayList<>();
-        for (String[] region : COUNTRIES) {
-            for (int c = 1; c < region.length; c++) {
-                places.add(GeoInfo.of(region[c], region[0]));
-            }
-        }
-        List<Backend> backends = new ArrayList<>();
         BackendLoad load = new BackendLoad();
-        for (int i = 0; i < size; i++) {
-            GeoInfo place = places.get(i % places.size());
-            Backend b = Backend.builder(String.format("%s-%04d", place.region(), i)).app("api")
-                    .region(place.region()).country(place.country())
-                    .address("10." + (i >> 8) + "." + (i & 0xff) + ".1").port(8080)
-                    .weight(i % 5 == 0 ? 2 : 1).build();
-            backends.add(b);
-            int active = 10 + random.nextInt(111);
-            for (int n = 0; n < active; n++) {
-                load.tryAcquire(b);
-            }
-        }
+        List<Backend> backends = BenchmarkFleet.backends(size, load, random);
         Map<InetAddress, Optional<GeoInfo>> geo = new ConcurrentHashMap<>();
         InetAddress[] clients = new InetAddress[4096];
         for (int i = 0; i < clients.length; i++) {
-            clients[i] = InetAddress.getByAddress(new byte[] {100, 64, (byte) (i >> 8), (byte) i});
-            geo.put(clients[i], random.nextInt(10) == 0 ? Optional.empty()
-                    : Optional.of(places.get(random.nextInt(places.size()))));
+            clients[i] = BenchmarkFleet.client(i);
+            geo.put(clients[i], BenchmarkFleet.location(random));
         }
         InMemoryBindingRepository bindings = new InMemoryBindingRepository();
         RoutingService.Builder builder = RoutingService.builder().backends(new InMemoryBackendRepository(backends))

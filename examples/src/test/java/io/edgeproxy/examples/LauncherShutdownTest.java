@@ -150,6 +150,17 @@ class LauncherShutdownTest {
         }
     }
 
+    /** A client through the proxy that asked for the backend's bytes and has read the first 10. */
+    private Socket clientMidTransfer(InetSocketAddress proxy) throws IOException {
+        Socket client = new Socket();
+        resources.add(client);
+        client.connect(proxy, 5_000);
+        client.getOutputStream().write('g');
+        client.setSoTimeout(30_000);
+        assertThat(client.getInputStream().readNBytes(10)).hasSize(10);
+        return client;
+    }
+
     private void signal(String name) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(child.pid())).start();
         assertThat(kill.waitFor(5, TimeUnit.SECONDS)).isTrue();
@@ -201,12 +212,7 @@ class LauncherShutdownTest {
     @Test
     void aConnectionStillOpenAtTheTimeoutIsResetAndTheLauncherExitsWithinTheTimeoutPlusOneSecond() throws Exception {
         InetSocketAddress proxy = launch(backend(10), 2);
-        Socket client = new Socket();
-        resources.add(client);
-        client.connect(proxy, 5_000);
-        client.getOutputStream().write('g');
-        client.setSoTimeout(30_000);
-        assertThat(client.getInputStream().readNBytes(10)).hasSize(10);
+        Socket client = clientMidTransfer(proxy);
 
         signal("TERM");
         long signalled = System.nanoTime();
@@ -225,12 +231,7 @@ class LauncherShutdownTest {
     @Test
     void aSecondSigtermStopsAtOnce() throws Exception {
         InetSocketAddress proxy = launch(backend(10), 60);
-        Socket client = new Socket();
-        resources.add(client);
-        client.connect(proxy, 5_000);
-        client.getOutputStream().write('g');
-        client.setSoTimeout(30_000);
-        assertThat(client.getInputStream().readNBytes(10)).hasSize(10);
+        Socket client = clientMidTransfer(proxy);
 
         signal("TERM");
         Eventually.await(Duration.ofSeconds(5), "draining", () -> childLog().contains("draining for up to 60 s"), this::childLog);
