@@ -51,11 +51,11 @@ rss_mib() {  # rss_mib LOG COMMAND...: starts COMMAND, prints its VmRSS in MiB o
   : > "$WORK/running.pid"
 }
 
-labels=("floor: trivial Java program, -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xmn8m")
+labels=("floor: trivial Java program, -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xms64m -Xmn8m")
 for variant in "$@"; do labels+=("${variant%%=*}"); done
 declare -A samples
 for ((start = 1; start <= STARTS; start++)); do
-  samples[0]+="$(rss_mib "$WORK/floor.log" java -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xmn8m -cp "$WORK" Idle) "
+  samples[0]+="$(rss_mib "$WORK/floor.log" java -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xms64m -Xmn8m -cp "$WORK" Idle) "
   i=1
   for variant in "$@"; do
     samples[$i]+="$(EDGEPROXY_CONFIG_PATH="$WORK/backends.toml" EDGEPROXY_LISTEN_ADDR=127.0.0.1:0 EDGEPROXY_EVENT_LOOPS=2 \

@@ -2,14 +2,8 @@ package io.edgeproxy.examples;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,30 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DebugLoggingTest {
 
     private static List<String> startupLog(Map<String, String> env) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                EdgeProxyMain.class.getName(), "--demo");
-        pb.environment().keySet().removeIf(k -> k.startsWith("EDGEPROXY_") || k.equals("DEBUG"));
-        pb.environment().put("EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0");
-        pb.environment().put("EDGEPROXY_EVENT_LOOPS", "1");
-        pb.environment().putAll(env);
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        Process p = pb.start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                lines.add(line);
-                if (line.contains("edgeproxy listening on")) {
-                    break;
-                }
-            }
-        } finally {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-        assertThat(lines).as("the demo started").anyMatch(l -> l.contains("edgeproxy listening on"));
-        return lines;
+        return ChildLauncher.startupLog(List.of(), env, "--demo");
     }
 
     @Test

@@ -92,7 +92,7 @@ class EdgeProxyScriptTest {
 
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out().split("\n")).containsExactly(
-                "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xmn8m", "-Xmx64m", "-Xss1m", "-jar",
+                "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xms64m", "-Xmn8m", "-Xmx64m", "-Xss1m", "-jar",
                 checkout.toRealPath() + "/examples/target/edge-proxy.jar", "--demo", "two words");
         assertThat(r.err()).isEmpty();
     }
@@ -106,7 +106,7 @@ class EdgeProxyScriptTest {
                 "EDGEPROXY_LAUNCHER_DEBUG", "1"), "--help");
 
         assertThat(r.status()).as(r.err()).isZero();
-        assertThat(r.err()).isEqualTo("edge-proxy: " + java + " -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xmn8m -jar "
+        assertThat(r.err()).isEqualTo("edge-proxy: " + java + " -XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -Xms64m -Xmn8m -jar "
                 + checkout.toRealPath() + "/examples/target/edge-proxy.jar --help\n");
     }
 
@@ -164,7 +164,7 @@ class EdgeProxyScriptTest {
 
     /**
      * On a real JVM: with no JAVA_OPTS the defaults apply, and an option in JAVA_OPTS overrides the
-     * default it contradicts (the collector, the thread stack size, the compiler, the young generation) and adds to them. A second
+     * default it contradicts (the collector, the thread stack size, the compiler, the heap sizes) and adds to them. A second
      * collector would stop the JVM ("Multiple garbage collectors selected"), so the script leaves
      * its own out.
      */
@@ -177,14 +177,14 @@ class EdgeProxyScriptTest {
 
         Result defaults = runScript(copyScript(), realJava, "--demo");
         Result overridden = runScript(checkout.resolve("edge-proxy"), Map.of("JAVA_HOME", System.getProperty("java.home"),
-                "JAVA_OPTS", "-XX:+UseParallelGC -Xss512k -XX:TieredStopAtLevel=4 -Xmn16m"), "--demo");
+                "JAVA_OPTS", "-XX:+UseParallelGC -Xss512k -XX:TieredStopAtLevel=4 -Xms32m -Xmn16m"), "--demo");
 
         assertThat(defaults.status()).as("out: %s, err: %s", defaults.out(), defaults.err()).isZero();
         assertThat(defaults.out().split("\n")).contains("gc=Copy", "ThreadStackSize=256", "TieredStopAtLevel=1",
-                "MaxNewSize=" + 8 * 1024 * 1024, "UseSerialGC=true", "arg=--demo");
+                "InitialHeapSize=" + 64 * 1024 * 1024, "MaxNewSize=" + 8 * 1024 * 1024, "UseSerialGC=true", "arg=--demo");
         assertThat(overridden.status()).as("out: %s, err: %s", overridden.out(), overridden.err()).isZero();
         assertThat(overridden.out().split("\n")).contains("gc=PS Scavenge", "ThreadStackSize=512",
-                "TieredStopAtLevel=4", "MaxNewSize=" + 16 * 1024 * 1024, "UseSerialGC=false", "arg=--demo");
+                "TieredStopAtLevel=4", "InitialHeapSize=" + 32 * 1024 * 1024, "MaxNewSize=" + 16 * 1024 * 1024, "UseSerialGC=false", "arg=--demo");
     }
 
     /** Writes a runnable jar holding one class of the test classpath as its main class. */

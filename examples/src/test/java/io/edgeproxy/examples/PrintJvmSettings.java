@@ -19,7 +19,7 @@ public final class PrintJvmSettings {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             System.out.println("gc=" + gc.getName());
         }
-        for (String option : new String[] {"ThreadStackSize", "TieredStopAtLevel", "MaxNewSize", "UseSerialGC"}) {
+        for (String option : new String[] {"ThreadStackSize", "TieredStopAtLevel", "InitialHeapSize", "MaxNewSize", "UseSerialGC"}) {
             System.out.println(option + "=" + hotSpot.getVMOption(option).getValue());
         }
         for (String arg : args) {

@@ -1,8 +1,10 @@
 package io.edgeproxy.infrastructure.proxy;
 
 import io.edgeproxy.infrastructure.internal.Checks;
+import io.edgeproxy.infrastructure.internal.Descriptors;
 
 import java.time.Duration;
+import java.util.OptionalLong;
 
 /**
  * Tuning of the NIO engine: event loops, timeouts, retries and buffers. Immutable; build it with
@@ -97,17 +99,12 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
      *         (jars, logs, the JVM's own), at least 1; 10,000 when the limit cannot be read
      */
     public static int defaultMaxConnections() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        if (!(os instanceof com.sun.management.UnixOperatingSystemMXBean)) {
+        OptionalLong limit = Descriptors.limit();
+        if (limit.isEmpty()) {
             return 10_000;
         }
-        com.sun.management.UnixOperatingSystemMXBean unix = (com.sun.management.UnixOperatingSystemMXBean) os;
-        long limit = unix.getMaxFileDescriptorCount();
-        long open = Math.max(0, unix.getOpenFileDescriptorCount());
-        if (limit <= 0) {
-            return 10_000;
-        }
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (limit - open - DESCRIPTOR_RESERVE) / 2));
+        long open = Descriptors.open().orElse(0);
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (limit.getAsLong() - open - DESCRIPTOR_RESERVE) / 2));
     }
 
     /** @return the configuration with every default */

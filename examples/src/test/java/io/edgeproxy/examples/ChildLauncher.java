@@ -1,0 +1,55 @@
+package io.edgeproxy.examples;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Starts {@link EdgeProxyMain} in a fresh JVM, as the launcher script does, for what only a new process shows. */
+final class ChildLauncher {
+
+    private ChildLauncher() {
+    }
+
+    /**
+     * Runs the launcher on 127.0.0.1:0 with one event loop, {@code env} on top of an environment
+     * without EDGEPROXY_* variables, until it logs that it listens; then stops it.
+     *
+     * @return its log lines up to and including the one saying where it listens
+     */
+    static List<String> startupLog(List<String> jvmOptions, Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), EdgeProxyMain.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().keySet().removeIf(k -> k.startsWith("EDGEPROXY_") || k.equals("DEBUG"));
+        pb.environment().put("EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0");
+        pb.environment().put("EDGEPROXY_EVENT_LOOPS", "1");
+        pb.environment().putAll(env);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                lines.add(line);
+                if (line.contains("edgeproxy listening on")) {
+                    break;
+                }
+            }
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertThat(lines).as("the launcher started").anyMatch(l -> l.contains("edgeproxy listening on"));
+        return lines;
+    }
+}

@@ -1,0 +1,40 @@
+package io.edgeproxy.examples;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the standalone proxy loads up to listening is what it keeps resident while idle: classes
+ * that only a side feature needs would each cost memory in every process (docs/benchmarks.md,
+ * "Memory"). Checked on a fresh JVM with the JVM's own class-loading log.
+ */
+class StartupFootprintTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void startingFromAConfigFileLoadsNeitherTheManagementApiNorDateFormatting() throws Exception {
+        Path config = dir.resolve("backends.toml");
+        Files.writeString(config, String.join("\n", "[[backends]]", "id = \"b1\"", "app = \"test\"", "region = \"sa\"",
+                "country = \"BR\"", "wg_ip = \"127.0.0.1\"", "port = 18080", ""));
+        Path classLog = dir.resolve("classes.log");
+
+        ChildLauncher.startupLog(List.of("-Xlog:class+load=info:file=" + classLog),
+                Map.of("EDGEPROXY_CONFIG_PATH", config.toString()));
+
+        List<String> loaded = Files.readAllLines(classLog);
+        assertThat(loaded).as("the log lists the classes loaded").anyMatch(l -> l.contains(" io.edgeproxy.examples.EdgeProxyMain "));
+        // The descriptor limit is read from /proc, not through the management API (about 150 classes).
+        assertThat(loaded).noneMatch(l -> l.contains(" java.lang.management."));
+        // Log lines carry the time since start: a date format would load the locale and calendar data.
+        assertThat(loaded).noneMatch(l -> l.contains(" java.text.DateFormatSymbols ") || l.contains(" sun.util.locale.provider."));
+    }
+}
