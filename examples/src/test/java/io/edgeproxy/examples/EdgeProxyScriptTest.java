@@ -92,7 +92,7 @@ class EdgeProxyScriptTest {
 
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out().split("\n")).containsExactly(
-                "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xms64m", "-Xmn8m", "-Xmx64m", "-Xss1m", "-jar",
+                "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xmn8m", "-Xmx64m", "-Xss1m", "-jar",
                 checkout.toRealPath() + "/examples/target/edge-proxy.jar", "--demo", "two words");
         assertThat(r.err()).isEmpty();
     }
@@ -185,6 +185,28 @@ class EdgeProxyScriptTest {
         assertThat(overridden.status()).as("out: %s, err: %s", overridden.out(), overridden.err()).isZero();
         assertThat(overridden.out().split("\n")).contains("gc=PS Scavenge", "ThreadStackSize=512",
                 "TieredStopAtLevel=4", "InitialHeapSize=" + 32 * 1024 * 1024, "MaxNewSize=" + 16 * 1024 * 1024, "UseSerialGC=false", "arg=--demo");
+    }
+
+    /**
+     * On a real JVM: a heap size in JAVA_OPTS replaces the script's starting size, so a cap below
+     * it (-Xmx32m) still starts, where "-Xms64m -Xmx32m" would stop the JVM ("Initial heap size set
+     * to a larger value than the maximum heap size"); the rest of the defaults stay.
+     */
+    @Test
+    void aHeapSizeInJavaOptsReplacesTheStartingHeapOfTheDefaults() throws Exception {
+        Path jar = checkout.resolve("examples/target/edge-proxy.jar");
+        Files.createDirectories(jar.getParent());
+        writeJar(jar, PrintJvmSettings.class);
+        Path script = copyScript();
+
+        Result capped = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xmx32m"));
+        Result started = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xms16m"));
+
+        assertThat(capped.status()).as("out: %s, err: %s", capped.out(), capped.err()).isZero();
+        assertThat(capped.out().split("\n")).contains("UseSerialGC=true", "MaxNewSize=" + 8 * 1024 * 1024)
+                .noneMatch(line -> line.equals("InitialHeapSize=" + 64 * 1024 * 1024));
+        assertThat(started.status()).as("out: %s, err: %s", started.out(), started.err()).isZero();
+        assertThat(started.out().split("\n")).contains("UseSerialGC=true", "InitialHeapSize=" + 16 * 1024 * 1024);
     }
 
     /** Writes a runnable jar holding one class of the test classpath as its main class. */

@@ -133,7 +133,8 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         private int bufferSize = DEFAULT_BUFFER_SIZE;
         private boolean reusePort = true;
         private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
-        private int maxConnections = defaultMaxConnections();
+        /** Null until set: the default reads the descriptor limit, so only a build that needs it does. */
+        private Integer maxConnections;
         private Duration backendResponseTimeout = Duration.ZERO;
 
         private Builder() {
@@ -186,7 +187,7 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
 
         public ProxyConfig build() {
             return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
-                    acceptBacklog, maxConnections, backendResponseTimeout);
+                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(), backendResponseTimeout);
         }
     }
 }

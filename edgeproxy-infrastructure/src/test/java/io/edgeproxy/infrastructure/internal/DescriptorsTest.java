@@ -1,6 +1,5 @@
 package io.edgeproxy.infrastructure.internal;
 
-import com.sun.management.UnixOperatingSystemMXBean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -8,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
@@ -19,12 +17,13 @@ class DescriptorsTest {
 
     @Test
     @EnabledOnOs(OS.LINUX)
-    void readsTheSameLimitAndOpenCountAsTheJdksManagementBean() {
-        UnixOperatingSystemMXBean unix = (UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    void readsFromProcTheSameLimitAndOpenCountAsTheJdksManagementBean() {
+        assertThat(Descriptors.limit()).isEqualTo(Descriptors.ManagementDescriptors.limit()).isPresent();
 
-        assertThat(Descriptors.limit()).hasValue(unix.getMaxFileDescriptorCount());
         long open = Descriptors.open().orElseThrow();
-        assertThat(open).isBetween(unix.getOpenFileDescriptorCount() - 8, unix.getOpenFileDescriptorCount() + 8);
+        long byBean = Descriptors.ManagementDescriptors.open().orElseThrow();
+        // Other threads of the test JVM (surefire's, the JIT's) may open or close a file between the two reads.
+        assertThat(open).isBetween(byBean - 2, byBean + 2);
     }
 
     @Test
@@ -44,9 +43,12 @@ class DescriptorsTest {
     }
 
     @Test
-    void aFileWithoutTheLineOrWithGarbageGivesNoLimit(@TempDir Path dir) throws IOException {
+    void aFileWithoutTheLineOrWithoutAPositiveNumberGivesNoLimit(@TempDir Path dir) throws IOException {
         assertThat(limitOf(dir, "Max processes             95238                95238                processes")).isEmpty();
         assertThat(limitOf(dir, "Max open files            lots                 lots                 files")).isEmpty();
+        assertThat(limitOf(dir, "Max open files            0                    0                    files")).isEmpty();
+        assertThat(limitOf(dir, "Max open files            -1                   -1                   files")).isEmpty();
+        assertThat(limitOf(dir, "Max open files")).isEmpty();
         assertThat(Descriptors.limitFrom(new File(dir.toFile(), "missing"))).isEmpty();
     }
 
