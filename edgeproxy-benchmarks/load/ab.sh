@@ -21,12 +21,14 @@
 #   server at PG_URL, e.g. postgres://edgeproxy:secret@127.0.0.1:5432/edgeproxy; the script inserts
 #   the origin's row with psql) instead of the config file; its iperf3 proxy stays on the file.
 # FEATURE=loops: the "on" proxies run 1 event loop instead of 2 (what the second core buys).
+# FEATURE=buffer: the "on" proxies relay through buffers of ON_BUFFER_SIZE bytes (default 262144)
+#   instead of the default 32 KiB (EDGEPROXY_BUFFER_SIZE).
 # FEATURE=jvm: the "on" proxies get ON_JAVA_OPTS (default "-XX:TieredStopAtLevel=4": C2 as well as
 #   the launcher's C1) after JAVA_OPTS: what a JVM setting costs or buys.
 # Otherwise both use the same JAVA_OPTS and 2 loops. Proxies start through ./edge-proxy, so with
 # its default JVM settings; JAVA_OPTS (default empty) goes after them.
 #
-# usage: [FEATURE=metrics|components|postgres|loops|jvm] [ON_JAVA_OPTS=...] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
+# usage: [FEATURE=metrics|components|postgres|loops|buffer|jvm] [ON_BUFFER_SIZE=...] [ON_JAVA_OPTS=...] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
 #        [JAVA_OPTS=...] edgeproxy-benchmarks/load/ab.sh
 # Build first: mvn -q -DskipTests package. Needs nginx, wrk, iperf3, curl, ss, python3.
 set -euo pipefail
@@ -42,11 +44,12 @@ FEATURE=${FEATURE:-metrics}
 WORKLOADS=${WORKLOADS:-w1 w3}
 JAVA_OPTS=${JAVA_OPTS:-}
 ON_JAVA_OPTS=${ON_JAVA_OPTS:--XX:TieredStopAtLevel=4}
+ON_BUFFER_SIZE=${ON_BUFFER_SIZE:-262144}
 LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 ORIGIN=18080
 IPERF=18081
 
-[[ $FEATURE =~ ^(metrics|components|postgres|loops|jvm)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres, loops or jvm, but was '$FEATURE'" >&2; exit 1; }
+[[ $FEATURE =~ ^(metrics|components|postgres|loops|buffer|jvm)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres, loops, buffer or jvm, but was '$FEATURE'" >&2; exit 1; }
 [[ $FEATURE != postgres || -n ${PG_URL:-} ]] || { echo "ab: FEATURE=postgres needs PG_URL" >&2; exit 1; }
 [[ -f $JAR ]] || { echo "ab: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -f $BENCH/conf/backend-nginx.conf.tmpl ]] || { echo "ab: harness not found at $BENCH (set PEER_BENCH_DIR)" >&2; exit 1; }
@@ -108,6 +111,9 @@ if [[ $FEATURE == metrics ]]; then
 elif [[ $FEATURE == loops ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_EVENT_LOOPS=1
   start_proxy 19511 "$WORK/iperf.toml" on-iperf EDGEPROXY_EVENT_LOOPS=1
+elif [[ $FEATURE == buffer ]]; then
+  start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_BUFFER_SIZE="$ON_BUFFER_SIZE"
+  start_proxy 19511 "$WORK/iperf.toml" on-iperf EDGEPROXY_BUFFER_SIZE="$ON_BUFFER_SIZE"
 elif [[ $FEATURE == jvm ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http JAVA_OPTS="$JAVA_OPTS $ON_JAVA_OPTS"
   start_proxy 19511 "$WORK/iperf.toml" on-iperf JAVA_OPTS="$JAVA_OPTS $ON_JAVA_OPTS"

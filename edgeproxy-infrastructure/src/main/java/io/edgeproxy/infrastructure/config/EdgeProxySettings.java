@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  *   <tr><td>{@code EDGEPROXY_CONNECT_TIMEOUT_SECS}</td><td>5</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_IDLE_TIMEOUT_SECS}</td><td>3600 (0 = off)</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_BACKEND_RESPONSE_TIMEOUT_SECS}</td><td>0 (off)</td><td>{@link #engine()}</td></tr>
+ *   <tr><td>{@code EDGEPROXY_BUFFER_SIZE}</td><td>32768 bytes</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_PATH}</td><td>none</td><td>{@link #configPath()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_WATCH_ENABLED}, {@code _INTERVAL_SECS}</td><td>false, 5</td><td>{@link #configWatch()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_SHUTDOWN_TIMEOUT_SECS}</td><td>30</td><td>{@link #shutdownTimeout()}</td></tr>
@@ -81,6 +82,7 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
     public static final String CONNECT_TIMEOUT_SECS = "EDGEPROXY_CONNECT_TIMEOUT_SECS";
     public static final String IDLE_TIMEOUT_SECS = "EDGEPROXY_IDLE_TIMEOUT_SECS";
     public static final String BACKEND_RESPONSE_TIMEOUT_SECS = "EDGEPROXY_BACKEND_RESPONSE_TIMEOUT_SECS";
+    public static final String BUFFER_SIZE = "EDGEPROXY_BUFFER_SIZE";
     public static final String CONFIG_WATCH_ENABLED = "EDGEPROXY_CONFIG_WATCH_ENABLED";
     public static final String CONFIG_WATCH_INTERVAL_SECS = "EDGEPROXY_CONFIG_WATCH_INTERVAL_SECS";
     public static final String SHUTDOWN_TIMEOUT_SECS = "EDGEPROXY_SHUTDOWN_TIMEOUT_SECS";
@@ -205,8 +207,10 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
         Duration response = env.checked(BACKEND_RESPONSE_TIMEOUT_SECS,
                 env.secondsOrZero(BACKEND_RESPONSE_TIMEOUT_SECS, defaults.backendResponseTimeout()),
                 defaults.backendResponseTimeout(), d -> defaults.toBuilder().backendResponseTimeout(d).build());
+        int bufferSize = env.intInRange(BUFFER_SIZE, defaults.bufferSize(), ProxyConfig.MIN_BUFFER_SIZE,
+                ProxyConfig.MAX_BUFFER_SIZE);
         return defaults.toBuilder().eventLoops(loops).maxConnections(maxConnections).connectTimeout(connect)
-                .idleTimeout(idle).backendResponseTimeout(response).build();
+                .idleTimeout(idle).backendResponseTimeout(response).bufferSize(bufferSize).build();
     }
 
     /**

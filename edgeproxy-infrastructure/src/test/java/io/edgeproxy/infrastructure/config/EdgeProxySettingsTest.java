@@ -133,6 +133,17 @@ class EdgeProxySettingsTest {
     }
 
     @Test
+    void bufferSize() {
+        assertThat(EdgeProxySettings.ofDefaults().engine().bufferSize()).isEqualTo(32 * 1024);
+        assertThat(settings("EDGEPROXY_BUFFER_SIZE", "262144").engine().bufferSize()).isEqualTo(262144);
+
+        assertRejected("EDGEPROXY_BUFFER_SIZE must be an integer from 1024 to 16777216, but was \"512\"",
+                "EDGEPROXY_BUFFER_SIZE", "512");
+        assertRejected("EDGEPROXY_BUFFER_SIZE must be an integer from 1024 to 16777216, but was \"64k\"",
+                "EDGEPROXY_BUFFER_SIZE", "64k");
+    }
+
+    @Test
     void configPath() {
         assertThat(settings("EDGEPROXY_CONFIG_PATH", "/etc/edgeproxy/backends.toml").configPath())
                 .contains(Path.of("/etc/edgeproxy/backends.toml"));
@@ -178,7 +189,7 @@ class EdgeProxySettingsTest {
         assertThat(warnings).containsExactly(
                 "ignoring unknown environment variable EDGEPROXY_REGOIN (did you mean EDGEPROXY_REGION?)",
                 "ignoring unknown environment variable EDGEPROXY_SOMETHING_ELSE;"
-                        + " the 40 known ones are listed in docs/configuration.md");
+                        + " the 41 known ones are listed in docs/configuration.md");
     }
 
     @Test

@@ -28,8 +28,8 @@ import java.util.Locale;
 public final class ProxyEngine {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyEngine.class);
-    /** Free buffers each loop keeps for reuse: 256 x 32 KiB = 8 MiB at most per loop by default. */
-    private static final int RETAINED_BUFFERS = 256;
+    /** Bytes of free buffers each loop keeps for reuse: 256 buffers of the default 32 KiB. */
+    private static final int RETAINED_BYTES = 8 * 1024 * 1024;
 
     static {
         // Load what the failure paths need now: out of file descriptors, loading a class from a jar
@@ -61,7 +61,8 @@ public final class ProxyEngine {
         started = true;
         List<LoopContext> contexts = new ArrayList<>();
         for (int i = 0; i < group.size(); i++) {
-            contexts.add(new LoopContext(group.get(i), ctx.config().bufferSize(), RETAINED_BUFFERS));
+            contexts.add(new LoopContext(group.get(i), ctx.config().bufferSize(),
+                        Math.max(1, RETAINED_BYTES / ctx.config().bufferSize())));
         }
         loops = List.copyOf(contexts);
         group.onStop(i -> loops.get(i)::resetAll);
