@@ -22,8 +22,9 @@ class DescriptorsTest {
 
         long open = Descriptors.open().orElseThrow();
         long byBean = Descriptors.ManagementDescriptors.open().orElseThrow();
-        // Other threads of the test JVM (surefire's, the JIT's) may open or close a file between the two reads.
-        assertThat(open).isBetween(byBean - 2, byBean + 2);
+        // Other threads of the test JVM (surefire's, loops of earlier tests still closing their sockets)
+        // may open or close a descriptor between the two reads.
+        assertThat(open).isBetween(byBean - 4, byBean + 4);
     }
 
     @Test
