@@ -188,9 +188,10 @@ class EdgeProxyScriptTest {
     }
 
     /**
-     * On a real JVM: a heap size in JAVA_OPTS replaces the script's starting size, so a cap below
-     * it (-Xmx32m) still starts, where "-Xms64m -Xmx32m" would stop the JVM ("Initial heap size set
-     * to a larger value than the maximum heap size"); the rest of the defaults stay.
+     * On a real JVM: a heap or young-generation size in JAVA_OPTS replaces the script's starting
+     * size, so a cap below it (-Xmx32m) still starts, where "-Xms64m -Xmx32m" would stop the JVM
+     * ("Initial heap size set to a larger value than the maximum heap size"), and -Xmn64m gets its
+     * 64 MiB; the rest of the defaults stay.
      */
     @Test
     void aHeapSizeInJavaOptsReplacesTheStartingHeapOfTheDefaults() throws Exception {
@@ -201,12 +202,17 @@ class EdgeProxyScriptTest {
 
         Result capped = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xmx32m"));
         Result started = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xms16m"));
+        Result young = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xmn64m"));
 
         assertThat(capped.status()).as("out: %s, err: %s", capped.out(), capped.err()).isZero();
         assertThat(capped.out().split("\n")).contains("UseSerialGC=true", "MaxNewSize=" + 8 * 1024 * 1024)
                 .noneMatch(line -> line.equals("InitialHeapSize=" + 64 * 1024 * 1024));
         assertThat(started.status()).as("out: %s, err: %s", started.out(), started.err()).isZero();
         assertThat(started.out().split("\n")).contains("UseSerialGC=true", "InitialHeapSize=" + 16 * 1024 * 1024);
+        // A young generation as big as the script's 64 MiB starting heap would be squeezed, with a warning.
+        assertThat(young.status()).as("out: %s, err: %s", young.out(), young.err()).isZero();
+        assertThat(young.out().split("\n")).contains("UseSerialGC=true", "MaxNewSize=" + 64 * 1024 * 1024);
+        assertThat(young.out() + young.err()).doesNotContain("NewSize was set larger");
     }
 
     /** Writes a runnable jar holding one class of the test classpath as its main class. */
