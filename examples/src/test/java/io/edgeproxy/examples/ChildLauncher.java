@@ -18,6 +18,16 @@ final class ChildLauncher {
     private ChildLauncher() {
     }
 
+    /** @return the command line that runs the launcher on this JVM and class path, with {@code jvmOptions} and {@code args} */
+    static List<String> command(List<String> jvmOptions, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), EdgeProxyMain.class.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
     /** How long a child may take to say it listens before it is killed and the test fails. */
     private static final long START_LIMIT_SECONDS = 60;
 
@@ -30,12 +40,7 @@ final class ChildLauncher {
      * @return its log lines up to and including the one saying where it listens
      */
     static List<String> startupLog(List<String> jvmOptions, Map<String, String> env, String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), EdgeProxyMain.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
+        ProcessBuilder pb = new ProcessBuilder(command(jvmOptions, args));
         pb.environment().keySet().removeIf(k -> k.startsWith("EDGEPROXY_") || k.equals("DEBUG")
                 || k.equals("JAVA_TOOL_OPTIONS") || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
         pb.environment().put("EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0");

@@ -170,14 +170,11 @@ class EdgeProxyScriptTest {
      */
     @Test
     void javaOptsOverrideTheDefaultsOnARealJvm() throws Exception {
-        Path jar = checkout.resolve("examples/target/edge-proxy.jar");
-        Files.createDirectories(jar.getParent());
-        writeJar(jar, PrintJvmSettings.class);
-        Map<String, String> realJava = Map.of("JAVA_HOME", System.getProperty("java.home"));
+        writeJvmSettingsJar();
+        Path script = copyScript();
 
-        Result defaults = runScript(copyScript(), realJava, "--demo");
-        Result overridden = runScript(checkout.resolve("edge-proxy"), Map.of("JAVA_HOME", System.getProperty("java.home"),
-                "JAVA_OPTS", "-XX:+UseParallelGC -Xss512k -XX:TieredStopAtLevel=4 -Xms32m -Xmn16m"), "--demo");
+        Result defaults = runOnThisJava(script, "", "--demo");
+        Result overridden = runOnThisJava(script, "-XX:+UseParallelGC -Xss512k -XX:TieredStopAtLevel=4 -Xms32m -Xmn16m", "--demo");
 
         assertThat(defaults.status()).as("out: %s, err: %s", defaults.out(), defaults.err()).isZero();
         assertThat(defaults.out().split("\n")).contains("gc=Copy", "ThreadStackSize=256", "TieredStopAtLevel=1",
@@ -195,14 +192,12 @@ class EdgeProxyScriptTest {
      */
     @Test
     void aHeapSizeInJavaOptsReplacesTheStartingHeapOfTheDefaults() throws Exception {
-        Path jar = checkout.resolve("examples/target/edge-proxy.jar");
-        Files.createDirectories(jar.getParent());
-        writeJar(jar, PrintJvmSettings.class);
+        writeJvmSettingsJar();
         Path script = copyScript();
 
-        Result capped = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xmx32m"));
-        Result started = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xms16m"));
-        Result young = runScript(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xmn64m"));
+        Result capped = runOnThisJava(script, "-Xmx32m");
+        Result started = runOnThisJava(script, "-Xms16m");
+        Result young = runOnThisJava(script, "-Xmn64m");
 
         assertThat(capped.status()).as("out: %s, err: %s", capped.out(), capped.err()).isZero();
         assertThat(capped.out().split("\n")).contains("UseSerialGC=true", "MaxNewSize=" + 8 * 1024 * 1024)
@@ -213,6 +208,20 @@ class EdgeProxyScriptTest {
         assertThat(young.status()).as("out: %s, err: %s", young.out(), young.err()).isZero();
         assertThat(young.out().split("\n")).contains("UseSerialGC=true", "MaxNewSize=" + 64 * 1024 * 1024);
         assertThat(young.out() + young.err()).doesNotContain("NewSize was set larger");
+    }
+
+    /** Puts a jar where the script expects the launcher's whose main class prints the JVM's settings. */
+    private void writeJvmSettingsJar() throws IOException {
+        Path jar = checkout.resolve("examples/target/edge-proxy.jar");
+        Files.createDirectories(jar.getParent());
+        writeJar(jar, PrintJvmSettings.class);
+    }
+
+    /** Runs {@code script} on the JVM running this test, with {@code javaOpts} as JAVA_OPTS (none when empty). */
+    private Result runOnThisJava(Path script, String javaOpts, String... args) throws Exception {
+        Map<String, String> env = javaOpts.isEmpty() ? Map.of("JAVA_HOME", System.getProperty("java.home"))
+                : Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", javaOpts);
+        return runScript(script, env, args);
     }
 
     /** Writes a runnable jar holding one class of the test classpath as its main class. */

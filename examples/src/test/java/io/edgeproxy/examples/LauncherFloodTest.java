@@ -132,11 +132,7 @@ class LauncherFloodTest {
         Files.writeString(config, String.join("\n",
                 backend("a", portA), backend("b", portB)));
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", freePort());
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Arrays.asList(JVM_OPTIONS.trim().split("\\s+")));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), EdgeProxyMain.class.getName()));
-        ProcessBuilder pb = new ProcessBuilder(command)
+        ProcessBuilder pb = new ProcessBuilder(ChildLauncher.command(Arrays.asList(JVM_OPTIONS.trim().split("\\s+"))))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("child.log").toFile());
         Map<String, String> env = pb.environment();

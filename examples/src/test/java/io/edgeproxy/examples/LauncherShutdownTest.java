@@ -119,9 +119,7 @@ class LauncherShutdownTest {
                 "[[backends]]", "id = \"b1\"", "app = \"test\"", "region = \"sa\"", "country = \"BR\"",
                 "wg_ip = \"127.0.0.1\"", "port = " + backendPort, ""));
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", freePort());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                EdgeProxyMain.class.getName())
+        ProcessBuilder pb = new ProcessBuilder(ChildLauncher.command(List.of()))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("child.log").toFile());
         pb.environment().put("EDGEPROXY_LISTEN_ADDR", "127.0.0.1:" + address.getPort());
