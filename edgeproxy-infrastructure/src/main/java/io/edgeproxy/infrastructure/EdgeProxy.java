@@ -184,7 +184,7 @@ public final class EdgeProxy implements AutoCloseable {
         }
         state = ProxyState.RUNNING;
         try {
-            loops = EventLoops.create(config.eventLoops(), "edgeproxy-loop");
+            loops = EventLoops.create(config.eventLoops(), "edgeproxy-loop", config.transport());
             loops.onFatal(this::failClosed);
             engine.start(loops, listenAddress);
         } catch (IOException e) {
@@ -208,8 +208,9 @@ public final class EdgeProxy implements AutoCloseable {
             }
             throw new IllegalStateException("proxy extension failed to start: " + e.getMessage(), e);
         }
-        log.info("edgeproxy listening on {} (region {}, {} event loops)",
-                SocketAddresses.format(engine.localAddress()), routing.localRegion(), loops.size());
+        log.info("edgeproxy listening on {} (region {}, {} event loops, {})",
+                SocketAddresses.format(engine.localAddress()), routing.localRegion(), loops.size(),
+                loops.transport().name().toLowerCase(java.util.Locale.ROOT));
         return this;
     }
 

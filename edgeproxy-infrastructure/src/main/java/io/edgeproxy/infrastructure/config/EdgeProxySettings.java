@@ -3,6 +3,7 @@ package io.edgeproxy.infrastructure.config;
 import io.edgeproxy.domain.RegionCode;
 import io.edgeproxy.domain.routing.RoutingService;
 import io.edgeproxy.infrastructure.EdgeProxy;
+import io.edgeproxy.infrastructure.loop.Transport;
 import io.edgeproxy.infrastructure.memory.InMemoryBindingRepository;
 import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ import java.util.function.Consumer;
  *   <tr><td>{@code EDGEPROXY_IDLE_TIMEOUT_SECS}</td><td>3600 (0 = off)</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_BACKEND_RESPONSE_TIMEOUT_SECS}</td><td>0 (off)</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_BUFFER_SIZE}</td><td>32768 bytes</td><td>{@link #engine()}</td></tr>
+ *   <tr><td>{@code EDGEPROXY_TRANSPORT}</td><td>{@code auto} (epoll where it loads, else nio)</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_PATH}</td><td>none</td><td>{@link #configPath()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_WATCH_ENABLED}, {@code _INTERVAL_SECS}</td><td>false, 5</td><td>{@link #configWatch()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_SHUTDOWN_TIMEOUT_SECS}</td><td>30</td><td>{@link #shutdownTimeout()}</td></tr>
@@ -83,6 +85,7 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
     public static final String IDLE_TIMEOUT_SECS = "EDGEPROXY_IDLE_TIMEOUT_SECS";
     public static final String BACKEND_RESPONSE_TIMEOUT_SECS = "EDGEPROXY_BACKEND_RESPONSE_TIMEOUT_SECS";
     public static final String BUFFER_SIZE = "EDGEPROXY_BUFFER_SIZE";
+    public static final String TRANSPORT = "EDGEPROXY_TRANSPORT";
     public static final String CONFIG_WATCH_ENABLED = "EDGEPROXY_CONFIG_WATCH_ENABLED";
     public static final String CONFIG_WATCH_INTERVAL_SECS = "EDGEPROXY_CONFIG_WATCH_INTERVAL_SECS";
     public static final String SHUTDOWN_TIMEOUT_SECS = "EDGEPROXY_SHUTDOWN_TIMEOUT_SECS";
@@ -209,8 +212,15 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
                 defaults.backendResponseTimeout(), d -> defaults.toBuilder().backendResponseTimeout(d).build());
         int bufferSize = env.intInRange(BUFFER_SIZE, defaults.bufferSize(), ProxyConfig.MIN_BUFFER_SIZE,
                 ProxyConfig.MAX_BUFFER_SIZE);
+        Transport transport = env.checked(TRANSPORT, env.oneOf(TRANSPORT, Transport.class, defaults.transport()),
+                defaults.transport(), t -> {
+                    String unavailable = t.unavailableReason();
+                    if (unavailable != null) {
+                        throw new IllegalArgumentException(unavailable);
+                    }
+                });
         return defaults.toBuilder().eventLoops(loops).maxConnections(maxConnections).connectTimeout(connect)
-                .idleTimeout(idle).backendResponseTimeout(response).bufferSize(bufferSize).build();
+                .idleTimeout(idle).backendResponseTimeout(response).bufferSize(bufferSize).transport(transport).build();
     }
 
     /**

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,11 +35,13 @@ public final class EventLoops implements AutoCloseable {
     public static final int MAX_LOOPS = 1024;
 
     private final List<EventLoop> loops;
+    private final Transport transport;
     private final AtomicInteger next = new AtomicInteger();
     private boolean closed;
 
-    private EventLoops(List<EventLoop> loops) {
+    private EventLoops(List<EventLoop> loops, Transport transport) {
         this.loops = loops;
+        this.transport = transport;
     }
 
     /**
@@ -48,26 +51,37 @@ public final class EventLoops implements AutoCloseable {
      * @throws UncheckedIOException     when a selector cannot be opened
      */
     public static EventLoops start(int count, String namePrefix) {
-        EventLoops group = create(count, namePrefix);
+        EventLoops group = create(count, namePrefix, Transport.defaultTransport());
         group.startAll();
         return group;
     }
 
-    /** Creates the loops without starting their threads (the proxy registers its listeners first). */
-    public static EventLoops create(int count, String namePrefix) {
+    /**
+     * Creates the loops without starting their threads (the proxy registers its listeners first).
+     *
+     * @throws IllegalStateException when {@code transport} is {@link Transport#EPOLL} and epoll is
+     *                               not available here (the message says why)
+     */
+    public static EventLoops create(int count, String namePrefix, Transport transport) {
         if (count < 1 || count > MAX_LOOPS) {
             throw new IllegalArgumentException("event loops must be between 1 and " + MAX_LOOPS + ", but was " + count);
         }
+        SelectorProvider provider = transport.provider();
         List<EventLoop> created = new ArrayList<>(count);
         try {
             for (int i = 0; i < count; i++) {
-                created.add(new EventLoop(i, namePrefix + "-" + i));
+                created.add(new EventLoop(i, namePrefix + "-" + i, provider));
             }
         } catch (IOException e) {
             created.forEach(EventLoop::closeSelectorIfNotStarted);
             throw new UncheckedIOException("cannot open a selector for event loop " + created.size() + ": " + e.getMessage(), e);
         }
-        return new EventLoops(List.copyOf(created));
+        return new EventLoops(List.copyOf(created), transport.resolved());
+    }
+
+    /** @return the transport the loops run on: {@link Transport#EPOLL} or {@link Transport#NIO} */
+    public Transport transport() {
+        return transport;
     }
 
     /** Starts the threads of loops made by {@link #create}. Idempotent. */

@@ -8,6 +8,7 @@ import io.edgeproxy.infrastructure.loop.ConnectHandler;
 import io.edgeproxy.infrastructure.net.SocketAddresses;
 import io.edgeproxy.infrastructure.loop.EventLoop;
 import io.edgeproxy.infrastructure.loop.EventLoops;
+import io.edgeproxy.infrastructure.loop.Channels;
 import io.edgeproxy.infrastructure.loop.Scheduled;
 import io.edgeproxy.infrastructure.pool.internal.BackendPool;
 import io.edgeproxy.infrastructure.proxy.RepositoryWatcher;
@@ -21,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -177,10 +179,17 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
             bp.handedOff(); // ours now: frees the slot whatever happens next
         }
         EventLoop here = EventLoop.current();
+        EventLoop loop = here != null ? here : w.loops.next();
         try {
-            w.refill(backend, here != null ? here : w.loops.next()); // a replacement, or a first spare
+            w.refill(backend, loop); // a replacement, or a first spare
         } catch (RuntimeException e) {
             log.warn("connection pool: refilling backend {} failed", backend.id(), e);
+        }
+        if (c != null && c.channel.provider() != loop.provider()) {
+            // Connected by the blocking API before warming started, on the JDK's NIO: it cannot
+            // register with loops of another transport.
+            BackendPool.closeQuietly(c.channel);
+            return null;
         }
         return c == null ? null : c.channel;
     }
@@ -299,8 +308,7 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
 
     void giveBack(BackendPool bp, BackendPool.Conn conn, boolean broken) {
         SocketChannel ch = conn.channel;
-        if (broken || closed || pools.get(bp.id()) != bp || !ch.isOpen() || ch.socket().isInputShutdown()
-                || ch.socket().isOutputShutdown()) {
+        if (broken || closed || pools.get(bp.id()) != bp || !ch.isOpen() || Channels.isShutDown(ch)) {
             bp.destroy(conn);
         } else {
             bp.giveBack(conn); // validates; destroys when unusable
@@ -321,9 +329,12 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
         SocketChannel ch = null;
         long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
         try {
-            ch = SocketChannel.open();
+            // The loops' transport when warming runs, so a connection given back can become a spare.
+            Warming w = warming;
+            SelectorProvider provider = w != null ? w.loops.next().provider() : SelectorProvider.provider();
+            ch = provider.openSocketChannel();
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ch.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, millis));
+            Channels.connectBlocking(ch, address, (int) Math.min(Integer.MAX_VALUE, millis));
             return bp.created(ch, address);
         } catch (IOException | RuntimeException e) {
             if (ch != null) {

@@ -2,6 +2,7 @@ package io.edgeproxy.infrastructure.proxy;
 
 import io.edgeproxy.infrastructure.internal.Checks;
 import io.edgeproxy.infrastructure.internal.Descriptors;
+import io.edgeproxy.infrastructure.loop.Transport;
 
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -45,10 +46,14 @@ import java.util.OptionalLong;
  * @param backendResponseTimeout when the client has sent bytes and the backend has sent nothing
  *                       for this long, the connection is closed and counted as a backend failure;
  *                       {@link Duration#ZERO} switches it off. Defaults to off.
+ * @param transport      what the event loops' sockets and selectors are made of: Linux's epoll
+ *                       through the library's JNI library, or the JDK's NIO ({@link Transport}).
+ *                       Defaults to {@link Transport#defaultTransport()}: {@link Transport#AUTO},
+ *                       epoll where it loads.
  */
 public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idleTimeout, int connectRetries,
                           int bufferSize, boolean reusePort, int acceptBacklog, int maxConnections,
-                          Duration backendResponseTimeout) {
+                          Duration backendResponseTimeout, Transport transport) {
 
     /** Defaults to 5 seconds. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -99,6 +104,7 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
             throw new IllegalArgumentException("backendResponseTimeout must be >= 0 (0 = off), but was "
                     + backendResponseTimeout);
         }
+        java.util.Objects.requireNonNull(transport, "transport");
     }
 
     /**
@@ -129,7 +135,7 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         return new Builder().eventLoops(eventLoops).connectTimeout(connectTimeout).idleTimeout(idleTimeout)
                 .connectRetries(connectRetries).bufferSize(bufferSize).reusePort(reusePort)
                 .acceptBacklog(acceptBacklog).maxConnections(maxConnections)
-                .backendResponseTimeout(backendResponseTimeout);
+                .backendResponseTimeout(backendResponseTimeout).transport(transport);
     }
 
     /** Builds a {@link ProxyConfig}; see the record's components for each default. */
@@ -144,8 +150,15 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         /** Null until set: the default reads the descriptor limit, so only a build that needs it does. */
         private Integer maxConnections;
         private Duration backendResponseTimeout = Duration.ZERO;
+        /** Null until set: the default reads a system property, so only a build that needs it does. */
+        private Transport transport;
 
         private Builder() {
+        }
+
+        public Builder transport(Transport value) {
+            this.transport = java.util.Objects.requireNonNull(value, "transport");
+            return this;
         }
 
         public Builder maxConnections(int value) {
@@ -195,7 +208,8 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
 
         public ProxyConfig build() {
             return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
-                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(), backendResponseTimeout);
+                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(), backendResponseTimeout,
+                    transport != null ? transport : Transport.defaultTransport());
         }
     }
 }

@@ -2,6 +2,7 @@ package io.edgeproxy.infrastructure.config;
 
 import io.edgeproxy.domain.RegionCode;
 import io.edgeproxy.infrastructure.EdgeProxy;
+import io.edgeproxy.infrastructure.loop.Transport;
 import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import org.junit.jupiter.api.Test;
 
@@ -133,6 +134,21 @@ class EdgeProxySettingsTest {
     }
 
     @Test
+    void transport() {
+        assertThat(settings("EDGEPROXY_TRANSPORT", "nio").engine().transport()).isEqualTo(Transport.NIO);
+        assertThat(settings("EDGEPROXY_TRANSPORT", "AUTO").engine().transport()).isEqualTo(Transport.AUTO);
+        assertRejected("EDGEPROXY_TRANSPORT must be one of auto, epoll, nio, but was \"netty\"",
+                "EDGEPROXY_TRANSPORT", "netty");
+        if (Transport.EPOLL.unavailableReason() == null) {
+            assertThat(settings("EDGEPROXY_TRANSPORT", "epoll").engine().transport()).isEqualTo(Transport.EPOLL);
+        } else {
+            // where epoll cannot load, asking for it stops startup with the reason instead of running on NIO
+            assertRejected("EDGEPROXY_TRANSPORT \"epoll\" is refused: " + Transport.EPOLL.unavailableReason(),
+                    "EDGEPROXY_TRANSPORT", "epoll");
+        }
+    }
+
+    @Test
     void bufferSize() {
         assertThat(EdgeProxySettings.ofDefaults().engine().bufferSize()).isEqualTo(32 * 1024);
         assertThat(settings("EDGEPROXY_BUFFER_SIZE", "262144").engine().bufferSize()).isEqualTo(262144);
@@ -189,7 +205,7 @@ class EdgeProxySettingsTest {
         assertThat(warnings).containsExactly(
                 "ignoring unknown environment variable EDGEPROXY_REGOIN (did you mean EDGEPROXY_REGION?)",
                 "ignoring unknown environment variable EDGEPROXY_SOMETHING_ELSE;"
-                        + " the 41 known ones are listed in docs/configuration.md");
+                        + " the 42 known ones are listed in docs/configuration.md");
     }
 
     @Test

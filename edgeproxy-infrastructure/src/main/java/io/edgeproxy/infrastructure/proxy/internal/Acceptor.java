@@ -89,10 +89,17 @@ final class Acceptor extends LoopTimer implements ChannelHandler {
         lc.loop.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CAP_RECHECK_MILLIS));
     }
 
+    private Object localAddress() {
+        try {
+            return server.getLocalAddress();
+        } catch (IOException e) {
+            return "a closed listener";
+        }
+    }
+
     private void backOff(IOException e) {
         if (lc.mayWarn()) {
-            log.warn("accept on {} failed, pausing it for {} ms: {}", server.socket().getLocalSocketAddress(),
-                    BACKOFF_MILLIS, e.toString());
+            log.warn("accept on {} failed, pausing it for {} ms: {}", localAddress(), BACKOFF_MILLIS, e.toString());
         }
         key.interestOps(0);
         lc.loop.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKOFF_MILLIS));

@@ -208,7 +208,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         attempt.connectStartNanos = System.nanoTime();
         InetSocketAddress address = b.socketAddress();
         try {
-            backend = EventLoop.openSocket(address);
+            backend = loop.openSocket(address);
         } catch (UnsupportedOperationException e) {
             // No socket of this family here (an IPv6 backend without IPv6): ours, and another
             // backend may be of the other family.

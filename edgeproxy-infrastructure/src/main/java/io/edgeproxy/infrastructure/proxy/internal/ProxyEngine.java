@@ -74,7 +74,7 @@ public final class ProxyEngine {
             int listenerCount = reusePort ? contexts.size() : 1;
             InetSocketAddress bindTo = address;
             for (int i = 0; i < listenerCount; i++) {
-                ServerSocketChannel ssc = ServerSocketChannel.open();
+                ServerSocketChannel ssc = contexts.get(i).loop.provider().openServerSocketChannel();
                 listeners.add(ssc);
                 listenerOwners.add(contexts.get(i));
                 ssc.configureBlocking(false);

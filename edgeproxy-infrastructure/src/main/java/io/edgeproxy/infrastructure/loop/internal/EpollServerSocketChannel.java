@@ -1,0 +1,148 @@
+package io.edgeproxy.infrastructure.loop.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.nio.channels.NotYetBoundException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+
+/**
+ * A listening TCP socket of the epoll transport. {@link #accept()} is one {@code accept4} that
+ * returns the client's socket already non-blocking, with its peer address, where the JDK's accept
+ * also sets the mode with {@code fcntl} and asks for the local address with {@code getsockname}.
+ * There is no {@link #socket()} adaptor.
+ */
+final class EpollServerSocketChannel extends ServerSocketChannel {
+
+    private final Descriptor fd;
+    private final boolean ipv6;
+    private volatile InetSocketAddress local;
+    private volatile boolean nativeBlocking;
+
+    EpollServerSocketChannel(EpollProvider provider, int fd, boolean ipv6) {
+        super(provider);
+        this.fd = new Descriptor(fd);
+        this.ipv6 = ipv6;
+    }
+
+    Descriptor descriptor() {
+        return fd;
+    }
+
+    @Override
+    public ServerSocketChannel bind(SocketAddress address, int backlog) throws IOException {
+        InetSocketAddress isa = address == null ? new InetSocketAddress(0) : Addresses.check(address);
+        if (!ipv6 && Addresses.isIpv6(isa.getAddress())) {
+            throw new java.nio.channels.UnsupportedAddressTypeException();
+        }
+        int f = fd.enter();
+        try {
+            synchronized (this) {
+                if (local != null) {
+                    throw new java.nio.channels.AlreadyBoundException();
+                }
+                Native.bindListen(f, ipv6, isa.getAddress().getAddress(), isa.getPort(), backlog < 1 ? 50 : backlog);
+                byte[] layout = new byte[Addresses.LAYOUT_BYTES];
+                Native.localAddress(f, layout);
+                local = Addresses.decode(layout);
+            }
+            return this;
+        } finally {
+            fd.exit();
+        }
+    }
+
+    @Override
+    public SocketChannel accept() throws IOException {
+        if (local == null) {
+            throw new NotYetBoundException();
+        }
+        int f = fd.enter();
+        byte[] peer = new byte[Addresses.LAYOUT_BYTES];
+        int client;
+        try {
+            client = Native.accept(f, peer);
+        } finally {
+            fd.exit();
+        }
+        if (client < 0) {
+            return null;
+        }
+        EpollSocketChannel ch = new EpollSocketChannel((EpollProvider) provider(), client, ipv6, Addresses.decode(peer));
+        ch.configureBlocking(false); // the descriptor already is: this only tells the channel
+        return ch;
+    }
+
+    @Override
+    public SocketAddress getLocalAddress() throws IOException {
+        fd.enter();
+        fd.exit();
+        return local;
+    }
+
+    @Override
+    public <T> ServerSocketChannel setOption(SocketOption<T> name, T value) throws IOException {
+        if (!Options.SERVER.contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' not supported by the epoll transport");
+        }
+        int f = fd.enter();
+        try {
+            Options.set(f, name, value);
+            return this;
+        } finally {
+            fd.exit();
+        }
+    }
+
+    @Override
+    public <T> T getOption(SocketOption<T> name) throws IOException {
+        if (!Options.SERVER.contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' not supported by the epoll transport");
+        }
+        int f = fd.enter();
+        try {
+            return Options.get(f, name);
+        } finally {
+            fd.exit();
+        }
+    }
+
+    @Override
+    public Set<SocketOption<?>> supportedOptions() {
+        return Options.SERVER;
+    }
+
+    /** The epoll transport has no {@link ServerSocket} adaptor. */
+    @Override
+    public ServerSocket socket() {
+        throw new UnsupportedOperationException("an epoll transport channel has no java.net.ServerSocket adaptor");
+    }
+
+    @Override
+    protected void implConfigureBlocking(boolean block) throws IOException {
+        if (block == nativeBlocking) {
+            return;
+        }
+        int f = fd.enter();
+        try {
+            Native.setBlocking(f, block);
+            nativeBlocking = block;
+        } finally {
+            fd.exit();
+        }
+    }
+
+    @Override
+    protected void implCloseSelectableChannel() throws IOException {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "EpollServerSocketChannel[fd " + fd.fd + (isOpen() ? "" : ", closed") + ", " + local + "]";
+    }
+}

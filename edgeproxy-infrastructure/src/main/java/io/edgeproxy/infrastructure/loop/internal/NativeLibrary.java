@@ -1,0 +1,81 @@
+package io.edgeproxy.infrastructure.loop.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * Loads {@code libedgeproxy-epoll.so}, the JNI half of {@link Native}, once per class loader. The
+ * build puts it in the jar at {@code META-INF/native/linux-<os.arch>/} when it has gcc on Linux;
+ * without it the proxy runs on the JDK's NIO, and {@link #unavailableReason()} says why.
+ *
+ * <p>The library is copied out of the jar to a temporary file, loaded, and the file deleted at once:
+ * the mapping stays, and no file is left behind by a crash.
+ */
+public final class NativeLibrary {
+
+    static final String NAME = "libedgeproxy-epoll";
+
+    /** Null before the first {@link #load()}. */
+    private static Boolean loaded;
+    private static String reason = "not loaded yet";
+
+    private NativeLibrary() {
+    }
+
+    /** The resource path of the library for this JVM's architecture. */
+    static String resourcePath() {
+        return "/META-INF/native/linux-" + System.getProperty("os.arch") + "/" + NAME + ".so";
+    }
+
+    /**
+     * Loads the library on the first call; later calls answer the first one's outcome.
+     *
+     * @return true when {@link Native}'s methods can be called
+     */
+    public static synchronized boolean load() {
+        if (loaded == null) {
+            reason = tryLoad();
+            loaded = reason == null;
+        }
+        return loaded;
+    }
+
+    /** Why {@link #load()} failed (or "not loaded yet"); null once loaded. */
+    public static synchronized String unavailableReason() {
+        return reason;
+    }
+
+    /** Null when loaded, else the reason. */
+    private static String tryLoad() {
+        String os = System.getProperty("os.name", "");
+        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return "the epoll transport is Linux only, this is " + os;
+        }
+        String resource = resourcePath();
+        Path file = null;
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                return "no native library for " + System.getProperty("os.arch") + " (" + resource
+                        + " is not on the class path: built without gcc, or on another architecture)";
+            }
+            file = Files.createTempFile(NAME, ".so");
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            System.load(file.toAbsolutePath().toString());
+            return null;
+        } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+            return "cannot load " + resource + ": " + e;
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    file.toFile().deleteOnExit();
+                }
+            }
+        }
+    }
+}
