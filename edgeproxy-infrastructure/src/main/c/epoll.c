@@ -3,13 +3,14 @@
  * io.edgeproxy.infrastructure.loop.internal.Native (read that class first: it is the contract).
  * Linux only. Nothing here keeps state beyond the cached exception classes.
  *
- * Errors become java.io.IOException "<call>: <strerror(errno)>"; connect errors that mean "no
- * connection" become java.net.ConnectException, address conflicts java.net.BindException.
+ * Errors become exceptions "<call>: <strerror(errno)>" of the JDK's types: java.net.SocketException
+ * for socket calls, with ConnectException (refused, timed out, reset), NoRouteToHostException and
+ * BindException (address in use or unavailable, permission) for bind and connect; IOException for
+ * epoll, eventfd and poll.
  */
 #define _GNU_SOURCE /* accept4, the GNU strerror_r */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -32,6 +33,7 @@
 /* The Java constants are handed straight to the kernel: they must be the kernel's. */
 _Static_assert(K(EPOLLIN) == EPOLLIN && K(EPOLLOUT) == EPOLLOUT && K(EPOLLERR) == EPOLLERR
                && K(EPOLLHUP) == EPOLLHUP && K(EPOLLRDHUP) == EPOLLRDHUP, "epoll event bits");
+_Static_assert(K(POLLIN) == POLLIN && K(POLLOUT) == POLLOUT, "poll event bits");
 _Static_assert(K(EPOLL_CTL_ADD) == EPOLL_CTL_ADD && K(EPOLL_CTL_DEL) == EPOLL_CTL_DEL
                && K(EPOLL_CTL_MOD) == EPOLL_CTL_MOD, "epoll_ctl operations");
 
@@ -40,17 +42,20 @@ _Static_assert(K(EPOLL_CTL_ADD) == EPOLL_CTL_ADD && K(EPOLL_CTL_DEL) == EPOLL_CT
 #define ADDRESS_OUT_LEN 19   /* length byte + port (2) + up to 16 address bytes */
 
 static jclass ioException;
+static jclass socketException;
 static jclass connectException;
 static jclass bindException;
+static jclass noRouteException;
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved UNUSED) {
     JNIEnv *env;
     if ((*vm)->GetEnv(vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK) {
         return JNI_ERR;
     }
-    const char *names[] = { "java/io/IOException", "java/net/ConnectException", "java/net/BindException" };
-    jclass *refs[] = { &ioException, &connectException, &bindException };
-    for (int i = 0; i < 3; i++) {
+    const char *names[] = { "java/io/IOException", "java/net/SocketException", "java/net/ConnectException",
+                            "java/net/BindException", "java/net/NoRouteToHostException" };
+    jclass *refs[] = { &ioException, &socketException, &connectException, &bindException, &noRouteException };
+    for (int i = 0; i < 5; i++) {
         jclass local = (*env)->FindClass(env, names[i]);
         if (local == NULL) {
             return JNI_ERR;
@@ -78,14 +83,23 @@ static void throw_io(JNIEnv *env, const char *call, int err) {
     throw_error(env, ioException, call, err);
 }
 
-/* bind, listen and connect: the subclasses callers catch to tell "no server" from "port taken". */
+/* A socket call failed: java.net.SocketException, as from the JDK's channels. */
+static void throw_socket(JNIEnv *env, const char *call, int err) {
+    throw_error(env, socketException, call, err);
+}
+
+/* bind, listen and connect: the subclasses the JDK throws, which callers catch to tell "no server"
+   from "no route" from "port taken". */
 static void throw_net(JNIEnv *env, const char *call, int err) {
-    jclass type = ioException;
+    jclass type = socketException;
     switch (err) {
-    case ECONNREFUSED: case ENETUNREACH: case EHOSTUNREACH: case ETIMEDOUT: case ECONNRESET:
+    case ECONNREFUSED: case ETIMEDOUT: case ECONNRESET:
         type = connectException;
         break;
-    case EADDRINUSE: case EADDRNOTAVAIL:
+    case ENETUNREACH: case EHOSTUNREACH:
+        type = noRouteException;
+        break;
+    case EADDRINUSE: case EADDRNOTAVAIL: case EACCES:
         type = bindException;
         break;
     }
@@ -302,7 +316,7 @@ JNIEXPORT void JNICALL NATIVE(eventFdDrain)(JNIEnv *env, jclass clazz UNUSED, ji
 JNIEXPORT jint JNICALL NATIVE(socket)(JNIEnv *env, jclass clazz UNUSED, jboolean ipv6) {
     int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        throw_io(env, "socket", errno);
+        throw_socket(env, "socket", errno);
         return -1;
     }
     if (ipv6) {
@@ -312,7 +326,7 @@ JNIEXPORT jint JNICALL NATIVE(socket)(JNIEnv *env, jclass clazz UNUSED, jboolean
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
             int err = errno;
             close(fd);
-            throw_io(env, "setsockopt", err);
+            throw_socket(env, "setsockopt", err);
             return -1;
         }
     }
@@ -342,7 +356,7 @@ static jint connect_result(JNIEnv *env, int fd) {
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
-        throw_io(env, "getsockopt", errno);
+        throw_socket(env, "getsockopt", errno);
         return -1;
     }
     if (err != 0) {
@@ -366,6 +380,21 @@ static int poll_writable(JNIEnv *env, int fd, int timeoutMillis) {
         return -1;
     }
     return n > 0 ? 1 : 0;
+}
+
+JNIEXPORT jint JNICALL NATIVE(poll)(JNIEnv *env, jclass clazz UNUSED, jint fd, jint events, jint timeoutMillis) {
+    struct pollfd p = { .fd = fd, .events = (short) events, .revents = 0 };
+    int64_t start = now_millis();
+    int timeout = timeoutMillis < 0 ? -1 : timeoutMillis;
+    int n;
+    while ((n = poll(&p, 1, timeout)) < 0 && errno == EINTR) {
+        timeout = remaining_millis(timeoutMillis, start);
+    }
+    if (n < 0) {
+        throw_io(env, "poll", errno);
+        return -1;
+    }
+    return n > 0 ? p.revents : 0;
 }
 
 JNIEXPORT jint JNICALL NATIVE(finishConnect)(JNIEnv *env, jclass clazz UNUSED, jint fd, jboolean knownReady) {
@@ -443,7 +472,7 @@ JNIEXPORT jint JNICALL NATIVE(accept)(JNIEnv *env, jclass clazz UNUSED, jint fd,
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             return -1;
         }
-        throw_io(env, "accept4", errno);
+        throw_socket(env, "accept4", errno);
         return -1;
     }
     if (from_sockaddr(env, "accept4", &sa, peer) < 0) {
@@ -460,7 +489,7 @@ JNIEXPORT void JNICALL NATIVE(localAddress)(JNIEnv *env, jclass clazz UNUSED, ji
         return;
     }
     if (getsockname(fd, &sa.sa, &len) < 0) {
-        throw_io(env, "getsockname", errno);
+        throw_socket(env, "getsockname", errno);
         return;
     }
     from_sockaddr(env, "getsockname", &sa, out);
@@ -482,7 +511,7 @@ static jint do_read(JNIEnv *env, int fd, void *dst, size_t len) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return K(AGAIN);
     }
-    throw_io(env, "read", errno);
+    throw_socket(env, "read", errno);
     return -1;
 }
 
@@ -498,7 +527,7 @@ static jint do_write(JNIEnv *env, int fd, const void *src, size_t len) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return K(AGAIN);
     }
-    throw_io(env, "write", errno);
+    throw_socket(env, "write", errno);
     return -1;
 }
 
@@ -571,7 +600,7 @@ JNIEXPORT void JNICALL NATIVE(shutdown)(JNIEnv *env, jclass clazz UNUSED, jint f
     int how = rd && wr ? SHUT_RDWR : rd ? SHUT_RD : SHUT_WR;
     /* ENOTCONN: the peer is already gone (or the connect never happened): nothing to shut */
     if (shutdown(fd, how) < 0 && errno != ENOTCONN) {
-        throw_io(env, "shutdown", errno);
+        throw_socket(env, "shutdown", errno);
     }
 }
 
@@ -580,18 +609,6 @@ JNIEXPORT void JNICALL NATIVE(close)(JNIEnv *env, jclass clazz UNUSED, jint fd) 
        have been given again */
     if (close(fd) < 0 && errno != EINTR) {
         throw_io(env, "close", errno);
-    }
-}
-
-JNIEXPORT void JNICALL NATIVE(setBlocking)(JNIEnv *env, jclass clazz UNUSED, jint fd, jboolean blocking) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0) {
-        throw_io(env, "fcntl", errno);
-        return;
-    }
-    flags = blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK);
-    if (fcntl(fd, F_SETFL, flags) < 0) {
-        throw_io(env, "fcntl", errno);
     }
 }
 
@@ -626,7 +643,7 @@ JNIEXPORT void JNICALL NATIVE(setIntOption)(JNIEnv *env, jclass clazz UNUSED, ji
         rc = setsockopt(fd, level, name, &v, sizeof v);
     }
     if (rc < 0) {
-        throw_io(env, "setsockopt", errno);
+        throw_socket(env, "setsockopt", errno);
     }
 }
 
@@ -639,7 +656,7 @@ JNIEXPORT jint JNICALL NATIVE(getIntOption)(JNIEnv *env, jclass clazz UNUSED, ji
         struct linger l;
         socklen_t len = sizeof l;
         if (getsockopt(fd, level, name, &l, &len) < 0) {
-            throw_io(env, "getsockopt", errno);
+            throw_socket(env, "getsockopt", errno);
             return -1;
         }
         return l.l_onoff ? l.l_linger : -1;
@@ -647,7 +664,7 @@ JNIEXPORT jint JNICALL NATIVE(getIntOption)(JNIEnv *env, jclass clazz UNUSED, ji
     int v = 0;
     socklen_t len = sizeof v;
     if (getsockopt(fd, level, name, &v, &len) < 0) {
-        throw_io(env, "getsockopt", errno);
+        throw_socket(env, "getsockopt", errno);
         return -1;
     }
     return v;

@@ -84,6 +84,11 @@ public final class EventLoops implements AutoCloseable {
         return transport;
     }
 
+    /** @return what the loops' selectors and sockets are made of: a channel registers only with its own provider's */
+    public SelectorProvider provider() {
+        return loops.get(0).provider();
+    }
+
     /** Starts the threads of loops made by {@link #create}. Idempotent. */
     public synchronized void startAll() {
         if (closed) {

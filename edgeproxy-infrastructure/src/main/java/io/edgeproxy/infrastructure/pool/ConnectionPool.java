@@ -175,21 +175,21 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
             return null;
         }
         BackendPool.Conn c = bp.takeIdle();
+        EventLoop here = EventLoop.current();
+        EventLoop loop = here != null ? here : w.loops.next();
+        if (c != null && c.channel.provider() != loop.provider()) {
+            // Connected by the blocking API before warming started, on the JDK's NIO: it cannot
+            // register with loops of another transport.
+            bp.destroy(c);
+            c = null;
+        }
         if (c != null) {
             bp.handedOff(); // ours now: frees the slot whatever happens next
         }
-        EventLoop here = EventLoop.current();
-        EventLoop loop = here != null ? here : w.loops.next();
         try {
             w.refill(backend, loop); // a replacement, or a first spare
         } catch (RuntimeException e) {
             log.warn("connection pool: refilling backend {} failed", backend.id(), e);
-        }
-        if (c != null && c.channel.provider() != loop.provider()) {
-            // Connected by the blocking API before warming started, on the JDK's NIO: it cannot
-            // register with loops of another transport.
-            BackendPool.closeQuietly(c.channel);
-            return null;
         }
         return c == null ? null : c.channel;
     }
@@ -331,7 +331,7 @@ public final class ConnectionPool implements WarmConnections, AutoCloseable {
         try {
             // The loops' transport when warming runs, so a connection given back can become a spare.
             Warming w = warming;
-            SelectorProvider provider = w != null ? w.loops.next().provider() : SelectorProvider.provider();
+            SelectorProvider provider = w != null ? w.loops.provider() : SelectorProvider.provider();
             ch = provider.openSocketChannel();
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             Channels.connectBlocking(ch, address, (int) Math.min(Integer.MAX_VALUE, millis));

@@ -1,6 +1,5 @@
 package io.edgeproxy.infrastructure.loop.internal;
 
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,6 +33,15 @@ final class Addresses {
         return isa;
     }
 
+    /** The wildcard address of a socket's family, with {@code port}: what binding to null means. */
+    static InetSocketAddress wildcard(boolean ipv6, int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(new byte[ipv6 ? 16 : 4]), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static boolean isIpv6(InetAddress address) {
         return address instanceof Inet6Address;
     }
@@ -47,9 +55,5 @@ final class Addresses {
         } catch (UnknownHostException e) {
             throw new IllegalStateException("native address of " + length + " bytes", e);
         }
-    }
-
-    static boolean isIpv4(InetAddress address) {
-        return address instanceof Inet4Address;
     }
 }

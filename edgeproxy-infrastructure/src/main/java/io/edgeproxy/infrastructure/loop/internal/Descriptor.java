@@ -19,11 +19,20 @@ final class Descriptor {
             AtomicIntegerFieldUpdater.newUpdater(Descriptor.class, "state");
 
     final int fd;
+    /** A socket: a close while calls are in progress wakes them with a shutdown. */
+    private final boolean socket;
     /** {@link #CLOSED} once closed, plus the number of calls in progress. */
     private volatile int state;
 
+    /** A socket's descriptor. */
     Descriptor(int fd) {
+        this(fd, true);
+    }
+
+    /** @param socket false for an epoll or event descriptor, which nothing blocks on but the selector's own thread */
+    Descriptor(int fd, boolean socket) {
         this.fd = fd;
+        this.socket = socket;
     }
 
     /** @return the descriptor for one system call; pair with {@link #exit()} */
@@ -64,7 +73,7 @@ final class Descriptor {
 
     /**
      * Marks the descriptor closed; closes it now, or, while calls are in progress, wakes blocked ones
-     * with a shutdown and leaves the close to the last of them.
+     * (a socket's, with a shutdown) and leaves the close to the last of them.
      */
     void close() throws IOException {
         // With calls in progress, this close counts itself as one more until its shutdown returned,
@@ -78,7 +87,9 @@ final class Descriptor {
             return;
         }
         try {
-            Native.shutdown(fd, true, true);
+            if (socket) {
+                Native.shutdown(fd, true, true);
+            }
         } finally {
             exit();
         }

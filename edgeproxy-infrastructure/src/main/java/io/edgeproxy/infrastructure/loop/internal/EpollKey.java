@@ -48,9 +48,16 @@ final class EpollKey extends AbstractSelectionKey {
         if ((ops & ~channel.validOps()) != 0) {
             throw new IllegalArgumentException("Invalid interest ops " + ops);
         }
-        interestOps = ops;
-        selector.interestChanged(this, ops);
+        synchronized (this) {
+            interestOps = ops;
+        }
+        selector.interestChanged(this);
         return this;
+    }
+
+    /** The interest without the validity check, for the selector. */
+    int interest() {
+        return interestOps;
     }
 
     @Override

@@ -22,8 +22,9 @@ import java.nio.channels.spi.SelectorProvider;
  * twice with {@code getsockname}; the backend's socket is created non-blocking (two {@code fcntl}
  * fewer) and its local address is only asked for when wanted (two {@code getsockname} fewer); a
  * connect the selector reported done is finished with one {@code getsockopt} (no {@code poll}). Its
- * objects are lighter too: no locks per channel (a use count guards the descriptor), no cached local
- * address, and keys found by descriptor in an array instead of a hash map of boxed integers.
+ * objects are lighter too: no lock objects per channel (a use count guards the descriptor, and the
+ * channel and its descriptor are the read and write locks), a local address read only when asked
+ * for, and keys found by descriptor in an array instead of a hash map of boxed integers.
  *
  * <p>Only TCP: datagram channels and pipes are not provided. Channels of this provider register
  * only with its selectors, and the JDK's only with the JDK's.
@@ -85,9 +86,7 @@ public final class EpollProvider extends SelectorProvider {
     @Override
     public SocketChannel openSocketChannel(ProtocolFamily family) throws IOException {
         boolean ipv6 = isIpv6(family);
-        EpollSocketChannel ch = new EpollSocketChannel(this, Native.socket(ipv6), ipv6);
-        ch.configureBlocking(false); // the descriptor already is: this only tells the channel
-        return ch;
+        return new EpollSocketChannel(this, Native.socket(ipv6), ipv6);
     }
 
     @Override
@@ -115,17 +114,22 @@ public final class EpollProvider extends SelectorProvider {
     @Override
     public ServerSocketChannel openServerSocketChannel(ProtocolFamily family) throws IOException {
         boolean ipv6 = isIpv6(family);
-        EpollServerSocketChannel ch = new EpollServerSocketChannel(this, Native.socket(ipv6), ipv6);
-        ch.configureBlocking(false);
-        return ch;
+        return new EpollServerSocketChannel(this, Native.socket(ipv6), ipv6);
     }
 
-    /** INET6 sockets are dual-stack (IPv4 peers appear as mapped addresses), as the JDK's. */
+    /**
+     * INET6 sockets are dual-stack (IPv4 peers appear as mapped addresses), as the JDK's; where the
+     * host has no IPv6 they are refused as the JDK refuses them, with an
+     * {@link UnsupportedOperationException} (the engine then tries a backend of the other family).
+     */
     private static boolean isIpv6(ProtocolFamily family) {
         if (family == StandardProtocolFamily.INET) {
             return false;
         }
         if (family == StandardProtocolFamily.INET6) {
+            if (!dualStack()) {
+                throw new UnsupportedOperationException("IPv6 not available");
+            }
             return true;
         }
         throw new UnsupportedOperationException("protocol family " + family + " is not supported by the epoll transport");

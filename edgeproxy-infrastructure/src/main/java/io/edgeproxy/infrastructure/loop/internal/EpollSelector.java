@@ -25,17 +25,21 @@ import java.util.function.Consumer;
  * number. A channel closed while registered leaves the epoll set with its descriptor; its key is
  * then dropped at the next select without an {@code EPOLL_CTL_DEL}.
  *
- * <p>{@code register} and {@code select} belong to one thread (the event loop's), as everywhere in
- * this library; {@link #wakeup()}, {@link SelectionKey#interestOps(int)} and closing channels are
- * safe from any thread. The {@link #keys()} set is a snapshot.
+ * <p>Selects are serialised, as the JDK's; {@link #wakeup()}, {@link #close()},
+ * {@link SelectionKey#interestOps(int)}, registering and closing channels are safe from any thread
+ * (the event loops do all of it on their own thread). The selector's own epoll and event
+ * descriptors are guarded as a channel's are, so a wakeup or a close racing a select never touches
+ * a descriptor number that was given to somebody else. The {@link #keys()} set is a snapshot.
  */
 final class EpollSelector extends AbstractSelector {
 
     private static final int MAX_EVENTS = 512;
     private static final long WAKEUP_TOKEN = -1L;
 
-    private final int epfd;
-    private final int wakeFd;
+    private final Descriptor epfd;
+    private final Descriptor wakeFd;
+    /** Held for a whole select, and by {@link #implCloseSelector()} before it releases the descriptors. */
+    private final Object selectLock = new Object();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final long[] events = new long[2 * MAX_EVENTS];
     private final EpollKey[] batch = new EpollKey[MAX_EVENTS];
@@ -48,16 +52,19 @@ final class EpollSelector extends AbstractSelector {
     EpollSelector(EpollProvider provider) throws IOException {
         super(provider);
         int ep = Native.epollCreate();
-        int wake;
+        int wake = -1;
         try {
             wake = Native.eventFd();
             Native.epollCtl(ep, Native.EPOLL_CTL_ADD, wake, Native.EPOLLIN, WAKEUP_TOKEN);
         } catch (IOException | RuntimeException e) {
+            if (wake >= 0) {
+                Native.close(wake);
+            }
             Native.close(ep);
             throw e;
         }
-        this.epfd = ep;
-        this.wakeFd = wake;
+        this.epfd = new Descriptor(ep, false);
+        this.wakeFd = new Descriptor(wake, false);
     }
 
     // ------------------------------------------------------------------ registration
@@ -85,23 +92,42 @@ final class EpollSelector extends AbstractSelector {
             byFd[n] = key; // a cancelled key of a closed socket may still sit here: this one is current
         }
         key.attach(attachment);
-        key.interestOps(ops);
+        try {
+            key.interestOps(ops);
+        } catch (RuntimeException e) {
+            synchronized (this) { // the channel never learns of this key: nor may the table keep it
+                if (byFd[key.fd.fd] == key) {
+                    byFd[key.fd.fd] = null;
+                }
+            }
+            throw e;
+        }
         return key;
     }
 
-    /** Brings the epoll set in line with a key's new interest: add, modify or remove. */
-    void interestChanged(EpollKey key, int ops) {
-        int wanted = EpollKey.epollEventsFor(ops);
+    /**
+     * Brings the epoll set in line with a key's interest: add, modify or remove. Under the key's
+     * lock, from the interest it holds then, so two threads setting it leave the set as the last.
+     */
+    void interestChanged(EpollKey key) {
         synchronized (key) {
+            int wanted = EpollKey.epollEventsFor(key.interest());
             if (wanted == key.epollEvents || !key.isValid() || !key.fd.tryEnter()) {
                 return; // nothing changes, or the socket is closed: it left the epoll set with its descriptor
             }
             try {
-                // As the JDK: no interest means out of the set, or a hang-up would be reported for ever.
-                int op = wanted == 0 ? Native.EPOLL_CTL_DEL
-                        : key.epollEvents == 0 ? Native.EPOLL_CTL_ADD : Native.EPOLL_CTL_MOD;
-                Native.epollCtl(epfd, op, key.fd.fd, wanted, key.token);
-                key.epollEvents = wanted;
+                if (!epfd.tryEnter()) {
+                    return; // the selector closed: its keys are gone
+                }
+                try {
+                    // As the JDK: no interest means out of the set, or a hang-up would be reported for ever.
+                    int op = wanted == 0 ? Native.EPOLL_CTL_DEL
+                            : key.epollEvents == 0 ? Native.EPOLL_CTL_ADD : Native.EPOLL_CTL_MOD;
+                    Native.epollCtl(epfd.fd, op, key.fd.fd, wanted, key.token);
+                    key.epollEvents = wanted;
+                } finally {
+                    epfd.exit();
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {
@@ -122,7 +148,13 @@ final class EpollSelector extends AbstractSelector {
                 synchronized (key) {
                     if (key.epollEvents != 0 && key.fd.tryEnter()) {
                         try {
-                            Native.epollCtl(epfd, Native.EPOLL_CTL_DEL, key.fd.fd, 0, 0);
+                            if (epfd.tryEnter()) {
+                                try {
+                                    Native.epollCtl(epfd.fd, Native.EPOLL_CTL_DEL, key.fd.fd, 0, 0);
+                                } finally {
+                                    epfd.exit();
+                                }
+                            }
                         } catch (IOException ignored) {
                             // gone from the set already
                         } finally {
@@ -215,78 +247,87 @@ final class EpollSelector extends AbstractSelector {
      * without, ready keys join the selected-key set as {@link Selector#select()} specifies.
      */
     private int doSelect(Consumer<SelectionKey> action, int timeoutMillis) throws IOException {
-        if (!isOpen()) {
-            throw new ClosedSelectorException();
-        }
-        processCancelled();
-        int n;
-        boolean blocking = timeoutMillis != 0;
-        if (blocking) {
-            begin(); // an interrupt wakes the select, as the JDK's
-        }
-        try {
-            n = Native.epollWait(epfd, events, blocking && wakeupPending.get() ? 0 : timeoutMillis);
-        } finally {
+        synchronized (selectLock) {
+            if (!isOpen()) {
+                throw new ClosedSelectorException();
+            }
+            processCancelled();
+            int n;
+            boolean blocking = timeoutMillis != 0;
             if (blocking) {
-                end();
+                begin(); // an interrupt wakes the select, as the JDK's
             }
-        }
-        processCancelled();
-        int found = 0;
-        boolean woken = false;
-        synchronized (this) {
-            for (int i = 0; i < n; i++) {
-                long data = events[2 * i + 1];
-                if (data == WAKEUP_TOKEN) {
-                    batch[i] = null;
-                    woken = true;
-                    continue;
+            try {
+                // open while this lock is held: a close waits for it before releasing the descriptors
+                n = Native.epollWait(epfd.fd, events, blocking && wakeupPending.get() ? 0 : timeoutMillis);
+            } finally {
+                if (blocking) {
+                    end();
                 }
-                int fd = (int) data;
-                EpollKey key = fd >= 0 && fd < byFd.length ? byFd[fd] : null;
-                batch[i] = key != null && key.token == data ? key : null;
             }
+            processCancelled();
+            boolean woken = false;
+            synchronized (this) {
+                for (int i = 0; i < n; i++) {
+                    long data = events[2 * i + 1];
+                    if (data == WAKEUP_TOKEN) {
+                        batch[i] = null;
+                        woken = true;
+                        continue;
+                    }
+                    int fd = (int) data;
+                    EpollKey key = fd >= 0 && fd < byFd.length ? byFd[fd] : null;
+                    batch[i] = key != null && key.token == data ? key : null;
+                }
+            }
+            // Either sign of a wakeup empties the eventfd: a wakeup that raced the drain leaves it
+            // readable, and the next select returns at once and drains it then.
+            if (wakeupPending.getAndSet(false) | woken) {
+                Native.eventFdDrain(wakeFd.fd);
+            }
+            int found = 0;
+            try {
+                for (int i = 0; i < n; i++) {
+                    EpollKey key = batch[i];
+                    if (key == null) {
+                        continue;
+                    }
+                    batch[i] = null;
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    int ready = key.readyOpsFor((int) events[2 * i]);
+                    if (ready == 0) {
+                        continue;
+                    }
+                    if (action != null) {
+                        key.readyOps = ready;
+                        found++;
+                        action.accept(key);
+                    } else if (selected.add(key)) {
+                        key.readyOps = ready;
+                        found++;
+                    } else if ((key.readyOps | ready) != key.readyOps) {
+                        key.readyOps |= ready;
+                        found++;
+                    }
+                }
+            } finally {
+                java.util.Arrays.fill(batch, 0, n, null); // an action that threw leaves no key behind
+            }
+            return found;
         }
-        // Either sign of a wakeup empties the eventfd: a wakeup that raced the drain leaves it
-        // readable, and the next select returns at once and drains it then.
-        if (wakeupPending.getAndSet(false) | woken) {
-            Native.eventFdDrain(wakeFd);
-        }
-        for (int i = 0; i < n; i++) {
-            EpollKey key = batch[i];
-            if (key == null) {
-                continue;
-            }
-            batch[i] = null;
-            if (!key.isValid()) {
-                continue;
-            }
-            int ready = key.readyOpsFor((int) events[2 * i]);
-            if (ready == 0) {
-                continue;
-            }
-            if (action != null) {
-                key.readyOps = ready;
-                found++;
-                action.accept(key);
-            } else if (selected.add(key)) {
-                key.readyOps = ready;
-                found++;
-            } else if ((key.readyOps | ready) != key.readyOps) {
-                key.readyOps |= ready;
-                found++;
-            }
-        }
-        return found;
     }
 
     @Override
     public Selector wakeup() {
-        if (wakeupPending.compareAndSet(false, true)) {
+        if (wakeupPending.compareAndSet(false, true) && wakeFd.tryEnter()) {
             try {
-                Native.eventFdWrite(wakeFd);
+                Native.eventFdWrite(wakeFd.fd);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } finally {
+                wakeFd.exit();
             }
         }
         return this;
@@ -294,7 +335,14 @@ final class EpollSelector extends AbstractSelector {
 
     @Override
     protected void implCloseSelector() throws IOException {
-        wakeup();
+        wakeupPending.set(false);
+        wakeup(); // a select in progress returns, and sees the selector closed the next time
+        synchronized (selectLock) {
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() throws IOException {
         processCancelled();
         synchronized (this) {
             for (int i = 0; i < byFd.length; i++) {
@@ -307,9 +355,9 @@ final class EpollSelector extends AbstractSelector {
         }
         selected.clear();
         try {
-            Native.close(wakeFd);
+            wakeFd.close();
         } finally {
-            Native.close(epfd);
+            epfd.close();
         }
     }
 

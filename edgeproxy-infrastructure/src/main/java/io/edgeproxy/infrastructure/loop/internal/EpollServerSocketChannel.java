@@ -14,6 +14,7 @@ import java.util.Set;
  * A listening TCP socket of the epoll transport. {@link #accept()} is one {@code accept4} that
  * returns the client's socket already non-blocking, with its peer address, where the JDK's accept
  * also sets the mode with {@code fcntl} and asks for the local address with {@code getsockname}.
+ * As with {@link EpollSocketChannel}, the descriptor stays non-blocking and blocking mode polls.
  * There is no {@link #socket()} adaptor.
  */
 final class EpollServerSocketChannel extends ServerSocketChannel {
@@ -21,7 +22,6 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
     private final Descriptor fd;
     private final boolean ipv6;
     private volatile InetSocketAddress local;
-    private volatile boolean nativeBlocking;
 
     EpollServerSocketChannel(EpollProvider provider, int fd, boolean ipv6) {
         super(provider);
@@ -35,7 +35,7 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
 
     @Override
     public ServerSocketChannel bind(SocketAddress address, int backlog) throws IOException {
-        InetSocketAddress isa = address == null ? new InetSocketAddress(0) : Addresses.check(address);
+        InetSocketAddress isa = address == null ? Addresses.wildcard(ipv6, 0) : Addresses.check(address);
         if (!ipv6 && Addresses.isIpv6(isa.getAddress())) {
             throw new java.nio.channels.UnsupportedAddressTypeException();
         }
@@ -58,23 +58,58 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
 
     @Override
     public SocketChannel accept() throws IOException {
-        if (local == null) {
-            throw new NotYetBoundException();
+        synchronized (this) {
+            boolean blocking = isBlocking();
+            boolean completed = false;
+            int client = -1;
+            byte[] peer = new byte[Addresses.LAYOUT_BYTES];
+            int f = fd.enter();
+            try {
+                if (blocking) {
+                    begin();
+                }
+                if (local == null) {
+                    throw new NotYetBoundException();
+                }
+                for (;;) {
+                    client = Native.accept(f, peer);
+                    if (client >= 0 || !blocking || fd.isClosed()) {
+                        break;
+                    }
+                    Native.poll(f, Native.POLLIN, -1);
+                }
+                completed = client >= 0 || !blocking;
+            } finally {
+                fd.exit();
+                if (blocking) {
+                    try {
+                        end(completed);
+                    } catch (IOException e) {
+                        closeQuietly(client);
+                        throw e;
+                    }
+                }
+            }
+            if (client < 0) {
+                return null;
+            }
+            try {
+                return new EpollSocketChannel((EpollProvider) provider(), client, ipv6, Addresses.decode(peer));
+            } catch (RuntimeException | Error e) {
+                closeQuietly(client);
+                throw e;
+            }
         }
-        int f = fd.enter();
-        byte[] peer = new byte[Addresses.LAYOUT_BYTES];
-        int client;
-        try {
-            client = Native.accept(f, peer);
-        } finally {
-            fd.exit();
+    }
+
+    private static void closeQuietly(int client) {
+        if (client >= 0) {
+            try {
+                Native.close(client);
+            } catch (IOException ignored) {
+                // the accept's own outcome is what the caller hears
+            }
         }
-        if (client < 0) {
-            return null;
-        }
-        EpollSocketChannel ch = new EpollSocketChannel((EpollProvider) provider(), client, ipv6, Addresses.decode(peer));
-        ch.configureBlocking(false); // the descriptor already is: this only tells the channel
-        return ch;
     }
 
     @Override
@@ -122,18 +157,9 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
         throw new UnsupportedOperationException("an epoll transport channel has no java.net.ServerSocket adaptor");
     }
 
+    /** Nothing to tell the kernel: the descriptor stays non-blocking, and a blocking accept polls. */
     @Override
-    protected void implConfigureBlocking(boolean block) throws IOException {
-        if (block == nativeBlocking) {
-            return;
-        }
-        int f = fd.enter();
-        try {
-            Native.setBlocking(f, block);
-            nativeBlocking = block;
-        } finally {
-            fd.exit();
-        }
+    protected void implConfigureBlocking(boolean block) {
     }
 
     @Override

@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketOption;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
@@ -21,9 +20,11 @@ import java.util.Set;
  * A TCP socket of the epoll transport: the {@link SocketChannel} API over one descriptor, each
  * operation one system call (see {@link EpollProvider} for what that saves against the JDK's).
  *
- * <p>Born non-blocking. Blocking mode clears {@code O_NONBLOCK}, so reads, writes and connects then
- * block in the kernel; a blocked call is not interruptible, but closing the channel from another
- * thread wakes it (a shutdown, then the close once it returned). There is no {@link #socket()}
+ * <p>The descriptor is non-blocking from birth and stays so; blocking mode, the channel's mode when
+ * new as the API specifies, waits in {@code poll} between attempts, as the JDK's own socket
+ * implementation does. A blocked call is interruptible ({@link java.nio.channels.ClosedByInterruptException})
+ * and a close from another thread ends it with {@link java.nio.channels.AsynchronousCloseException}.
+ * One reader and one writer at a time, as with the JDK's channels. There is no {@link #socket()}
  * adaptor.
  */
 final class EpollSocketChannel extends SocketChannel {
@@ -35,7 +36,6 @@ final class EpollSocketChannel extends SocketChannel {
     private final Descriptor fd;
     private final boolean ipv6;
     private volatile int state;
-    private volatile boolean nativeBlocking;
     private volatile boolean inputShutdown;
     private volatile boolean outputShutdown;
     private InetSocketAddress remote;
@@ -43,14 +43,14 @@ final class EpollSocketChannel extends SocketChannel {
     /** The selector reported the pending connect done or failed: finishing it needs no poll. */
     boolean connectReady;
 
-    /** A new unconnected socket (non-blocking). */
+    /** A new unconnected socket (in blocking mode, as a new channel is; its descriptor non-blocking). */
     EpollSocketChannel(EpollProvider provider, int fd, boolean ipv6) {
         super(provider);
         this.fd = new Descriptor(fd);
         this.ipv6 = ipv6;
     }
 
-    /** An accepted socket, connected to {@code remote} (non-blocking). */
+    /** An accepted socket, connected to {@code remote}. */
     EpollSocketChannel(EpollProvider provider, int fd, boolean ipv6, InetSocketAddress remote) {
         this(provider, fd, ipv6);
         this.remote = remote;
@@ -70,10 +70,15 @@ final class EpollSocketChannel extends SocketChannel {
         if (!ipv6 && Addresses.isIpv6(ia)) {
             throw new java.nio.channels.UnsupportedAddressTypeException();
         }
-        boolean failed = true;
-        int f = fd.enter();
-        try {
-            synchronized (this) {
+        synchronized (this) {
+            boolean blocking = isBlocking();
+            boolean failed = true;
+            boolean completed = false;
+            int f = fd.enter();
+            try {
+                if (blocking) {
+                    begin();
+                }
                 if (state == CONNECTED) {
                     failed = false;
                     throw new AlreadyConnectedException();
@@ -84,45 +89,63 @@ final class EpollSocketChannel extends SocketChannel {
                 }
                 remote = isa;
                 int r = Native.connect(f, ipv6, ia.getAddress(), isa.getPort());
-                if (r == Native.IN_PROGRESS && nativeBlocking) {
+                if (r == Native.IN_PROGRESS && blocking) {
                     r = Native.awaitConnect(f, -1);
                 }
                 state = r == Native.CONNECTED ? CONNECTED : PENDING;
                 failed = false;
+                completed = r == Native.CONNECTED || !blocking;
                 return r == Native.CONNECTED;
-            }
-        } finally {
-            fd.exit();
-            if (failed) {
-                closeAfterFailure(); // as the JDK's channel does: a failed connect closes it
+            } finally {
+                fd.exit();
+                if (failed) {
+                    closeAfterFailure(); // as the JDK's channel does: a failed connect closes it
+                }
+                if (blocking) {
+                    end(completed && !fd.isClosed());
+                }
             }
         }
     }
 
-    /** Connect with a timeout, whatever the mode, for the connection pool's blocking API. */
+    /**
+     * Connects, waiting up to {@code timeoutMillis}, whatever the mode: for the connection pool's
+     * blocking API, as {@code socket().connect(address, timeout)} does for the JDK's channels.
+     *
+     * @throws java.net.SocketTimeoutException when the time runs out (the channel is then closed)
+     */
     void connect(InetSocketAddress address, int timeoutMillis) throws IOException {
-        boolean wasBlocking = isBlocking();
-        if (wasBlocking) {
-            configureBlocking(false);
-        }
-        if (!connect(address)) {
+        synchronized (this) {
+            if (state != UNCONNECTED) {
+                throw state == CONNECTED ? new AlreadyConnectedException() : new ConnectionPendingException();
+            }
+            InetAddress ia = Addresses.check(address).getAddress();
+            if (!ipv6 && Addresses.isIpv6(ia)) {
+                throw new java.nio.channels.UnsupportedAddressTypeException();
+            }
             boolean failed = true;
+            boolean completed = false;
             int f = fd.enter();
             try {
-                if (Native.awaitConnect(f, Math.max(1, timeoutMillis)) != Native.CONNECTED) {
-                    throw new java.net.SocketTimeoutException("connect to " + address + " timed out after " + timeoutMillis + " ms");
+                begin();
+                remote = address;
+                int r = Native.connect(f, ipv6, ia.getAddress(), address.getPort());
+                if (r == Native.IN_PROGRESS) {
+                    r = Native.awaitConnect(f, Math.max(1, timeoutMillis));
+                }
+                if (r != Native.CONNECTED && !fd.isClosed()) {
+                    throw new java.net.SocketTimeoutException("connect timed out after " + timeoutMillis + " ms");
                 }
                 state = CONNECTED;
                 failed = false;
+                completed = true;
             } finally {
                 fd.exit();
                 if (failed) {
                     closeAfterFailure();
                 }
+                end(completed && !fd.isClosed());
             }
-        }
-        if (wasBlocking) {
-            configureBlocking(true);
         }
     }
 
@@ -133,25 +156,39 @@ final class EpollSocketChannel extends SocketChannel {
             fd.exit();
             return true;
         }
-        if (state != PENDING) {
-            throw new NoConnectionPendingException();
-        }
-        boolean failed = true;
-        int f = fd.enter();
-        try {
-            boolean known = connectReady;
-            connectReady = false;
-            int r = nativeBlocking ? Native.awaitConnect(f, -1) : Native.finishConnect(f, known);
-            failed = false;
-            if (r == Native.CONNECTED) {
-                state = CONNECTED;
+        synchronized (this) {
+            if (state == CONNECTED) {
                 return true;
             }
-            return false;
-        } finally {
-            fd.exit();
-            if (failed) {
-                closeAfterFailure();
+            if (state != PENDING) {
+                throw new NoConnectionPendingException();
+            }
+            boolean blocking = isBlocking();
+            boolean failed = true;
+            boolean completed = false;
+            int f = fd.enter();
+            try {
+                if (blocking) {
+                    begin();
+                }
+                boolean known = connectReady;
+                connectReady = false;
+                int r = blocking ? Native.awaitConnect(f, -1) : Native.finishConnect(f, known);
+                failed = false;
+                completed = true;
+                if (r == Native.CONNECTED) {
+                    state = CONNECTED;
+                    return true;
+                }
+                return false;
+            } finally {
+                fd.exit();
+                if (failed) {
+                    closeAfterFailure();
+                }
+                if (blocking) {
+                    end(completed && !fd.isClosed());
+                }
             }
         }
     }
@@ -182,27 +219,50 @@ final class EpollSocketChannel extends SocketChannel {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        int f = fd.enter();
-        try {
-            if (state != CONNECTED) {
-                throw new NotYetConnectedException();
+        synchronized (fd) { // the read lock: one reader at a time
+            boolean blocking = isBlocking();
+            boolean completed = false;
+            int n = 0;
+            int f = fd.enter();
+            try {
+                if (blocking) {
+                    begin();
+                }
+                if (state != CONNECTED) {
+                    throw new NotYetConnectedException();
+                }
+                int pos = dst.position();
+                int len = dst.limit() - pos;
+                if (inputShutdown || len == 0) {
+                    completed = true;
+                    return inputShutdown ? -1 : 0;
+                }
+                for (;;) {
+                    n = dst.isDirect() ? Native.read(f, dst, pos, len)
+                            : Native.readArray(f, dst.array(), dst.arrayOffset() + pos, len);
+                    if (n > 0 || !blocking) {
+                        break;
+                    }
+                    if (fd.isClosed()) {
+                        n = 0; // closed under this read: the end of stream it saw was the close's
+                        break;
+                    }
+                    if (n == Native.EOF) {
+                        break;
+                    }
+                    Native.poll(f, Native.POLLIN, -1);
+                }
+                if (n > 0) {
+                    dst.position(pos + n);
+                }
+                completed = n != 0 || !blocking;
+                return n;
+            } finally {
+                fd.exit();
+                if (blocking) {
+                    end(completed);
+                }
             }
-            if (inputShutdown) {
-                return -1;
-            }
-            int pos = dst.position();
-            int len = dst.limit() - pos;
-            if (len == 0) {
-                return 0;
-            }
-            int n = dst.isDirect() ? Native.read(f, dst, pos, len)
-                    : Native.readArray(f, dst.array(), dst.arrayOffset() + pos, len);
-            if (n > 0) {
-                dst.position(pos + n);
-            }
-            return n;
-        } finally {
-            fd.exit();
         }
     }
 
@@ -231,33 +291,48 @@ final class EpollSocketChannel extends SocketChannel {
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        int f = fd.enter();
-        try {
-            if (state != CONNECTED) {
-                throw new NotYetConnectedException();
-            }
-            if (outputShutdown) {
-                throw new ClosedChannelException();
-            }
-            int written = 0;
-            do {
-                int pos = src.position();
-                int len = src.limit() - pos;
-                if (len == 0) {
-                    break;
+        synchronized (this) { // the write lock: one writer at a time, as connect
+            boolean blocking = isBlocking();
+            boolean completed = false;
+            int f = fd.enter();
+            try {
+                if (blocking) {
+                    begin();
                 }
-                int n = src.isDirect() ? Native.write(f, src, pos, len)
-                        : src.hasArray() ? Native.writeArray(f, src.array(), src.arrayOffset() + pos, len)
-                        : writeCopy(f, src, len);
-                if (n <= 0) {
-                    break;
+                if (state != CONNECTED) {
+                    throw new NotYetConnectedException();
                 }
-                src.position(pos + n);
-                written += n;
-            } while (nativeBlocking);
-            return written;
-        } finally {
-            fd.exit();
+                if (outputShutdown) {
+                    throw new ClosedChannelException();
+                }
+                int written = 0;
+                while (src.hasRemaining()) {
+                    int pos = src.position();
+                    int len = src.limit() - pos;
+                    int n = src.isDirect() ? Native.write(f, src, pos, len)
+                            : src.hasArray() ? Native.writeArray(f, src.array(), src.arrayOffset() + pos, len)
+                            : writeCopy(f, src, len);
+                    if (n > 0) {
+                        src.position(pos + n);
+                        written += n;
+                        if (!blocking) {
+                            break; // as the JDK's: one write; a short count tells the caller to wait for room
+                        }
+                        continue;
+                    }
+                    if (!blocking || fd.isClosed()) {
+                        break;
+                    }
+                    Native.poll(f, Native.POLLOUT, -1);
+                }
+                completed = !blocking || !src.hasRemaining();
+                return written;
+            } finally {
+                fd.exit();
+                if (blocking) {
+                    end(completed);
+                }
+            }
         }
     }
 
@@ -335,7 +410,10 @@ final class EpollSocketChannel extends SocketChannel {
 
     @Override
     public SocketChannel bind(SocketAddress address) throws IOException {
-        InetSocketAddress isa = address == null ? new InetSocketAddress(0) : Addresses.check(address);
+        InetSocketAddress isa = address == null ? Addresses.wildcard(ipv6, 0) : Addresses.check(address);
+        if (!ipv6 && Addresses.isIpv6(isa.getAddress())) {
+            throw new java.nio.channels.UnsupportedAddressTypeException();
+        }
         int f = fd.enter();
         try {
             Native.bind(f, ipv6, isa.getAddress().getAddress(), isa.getPort());
@@ -407,18 +485,9 @@ final class EpollSocketChannel extends SocketChannel {
 
     // ------------------------------------------------------------------ mode, close
 
+    /** Nothing to tell the kernel: the descriptor stays non-blocking, and blocking calls poll. */
     @Override
-    protected void implConfigureBlocking(boolean block) throws IOException {
-        if (block == nativeBlocking) {
-            return;
-        }
-        int f = fd.enter();
-        try {
-            Native.setBlocking(f, block);
-            nativeBlocking = block;
-        } finally {
-            fd.exit();
-        }
+    protected void implConfigureBlocking(boolean block) {
     }
 
     @Override

@@ -5,10 +5,13 @@ import java.nio.ByteBuffer;
 
 /**
  * The system calls of the epoll transport, one JNI method each ({@code src/main/c/epoll.c}). Every
- * descriptor is an {@code int}; a failed call throws {@link IOException} (or
- * {@link java.net.ConnectException} for a refused or unreachable connect) whose message names the
- * call and the {@code errno} text. Nothing here keeps state: the channels and the selector of
- * {@link EpollProvider} do.
+ * descriptor is an {@code int} and every socket is non-blocking from birth. A failed call throws an
+ * exception of the type the JDK's channels throw, whose message names the call and the
+ * {@code errno} text: {@link java.net.SocketException} for socket calls,
+ * {@link java.net.ConnectException} (refused, timed out, reset), {@link java.net.NoRouteToHostException}
+ * and {@link java.net.BindException} (address in use or unavailable, permission denied) for bind
+ * and connect, {@link IOException} for epoll, eventfd and poll. Nothing here keeps state: the
+ * channels and the selector of {@link EpollProvider} do.
  *
  * <p>Addresses cross the boundary as the raw address bytes (4 for IPv4, 16 for IPv6) and a port.
  * Socket options are the constants below, not the JDK's option objects.
@@ -38,6 +41,10 @@ final class Native {
     static final int OPT_SO_SNDBUF = 6;
     /** SO_LINGER: the value is the linger time in seconds, or -1 for off. */
     static final int OPT_SO_LINGER = 7;
+
+    /** {@code POLLIN}, {@code POLLOUT} for {@link #poll}. */
+    static final int POLLIN = 0x001;
+    static final int POLLOUT = 0x004;
 
     /** {@link #connect} and {@link #finishConnect} results. */
     static final int CONNECTED = 1;
@@ -109,6 +116,15 @@ final class Native {
      */
     static native int awaitConnect(int fd, int timeoutMillis) throws IOException;
 
+    /**
+     * {@code poll(fd, events, timeoutMillis)}, retried on {@code EINTR} with the time left: how a
+     * channel in blocking mode waits, its descriptor staying non-blocking.
+     *
+     * @param timeoutMillis -1 to wait for ever
+     * @return the returned events, 0 when the time ran out
+     */
+    static native int poll(int fd, int events, int timeoutMillis) throws IOException;
+
     /** {@code bind} then {@code listen(fd, backlog)}. */
     static native void bindListen(int fd, boolean ipv6, byte[] address, int port, int backlog) throws IOException;
 
@@ -153,9 +169,6 @@ final class Native {
 
     /** {@code close(fd)}; {@code EINTR} is not retried (Linux has released the descriptor). */
     static native void close(int fd) throws IOException;
-
-    /** Sets or clears {@code O_NONBLOCK}. */
-    static native void setBlocking(int fd, boolean blocking) throws IOException;
 
     /** {@code setsockopt} of one of the {@code OPT_} options. */
     static native void setIntOption(int fd, int option, int value) throws IOException;

@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 
 /**
@@ -54,7 +55,8 @@ public final class NativeLibrary {
     /**
      * Copies the library to a new file in {@code java.io.tmpdir}. Not {@code Files.createTempFile}:
      * its random names come from {@code SecureRandom}, whose security providers cost the idle proxy
-     * 0.9 MiB; a name from the clock, created only if nothing has it (no file, no link), is as safe.
+     * 0.9 MiB. A name from the clock, created only if nothing has it (no file, no link), owner-only
+     * as createTempFile's, is as safe.
      */
     private static Path extract(InputStream in) throws IOException {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"));
@@ -62,7 +64,9 @@ public final class NativeLibrary {
             Path file = dir.resolve(NAME + "-" + Long.toHexString(System.nanoTime()) + "-" + attempt + ".so");
             OutputStream out;
             try {
-                out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                // readable by this user only, as createTempFile's
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                out = Files.newOutputStream(file, StandardOpenOption.WRITE);
             } catch (FileAlreadyExistsException e) {
                 if (attempt == 100) {
                     throw e;
@@ -94,7 +98,6 @@ public final class NativeLibrary {
             }
             file = extract(in);
             System.load(file.toAbsolutePath().toString());
-            return null;
         } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
             return "cannot load " + resource + ": " + e;
         } finally {
@@ -105,6 +108,14 @@ public final class NativeLibrary {
                     file.toFile().deleteOnExit();
                 }
             }
+        }
+        // Loaded is not usable: a sandbox (seccomp, gVisor) may refuse epoll or eventfd.
+        try {
+            Native.close(Native.epollCreate());
+            Native.close(Native.eventFd());
+            return null;
+        } catch (IOException e) {
+            return "the system refuses the epoll transport's calls: " + e.getMessage();
         }
     }
 }

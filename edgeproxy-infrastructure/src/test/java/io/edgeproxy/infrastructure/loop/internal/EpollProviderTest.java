@@ -3,6 +3,7 @@ package io.edgeproxy.infrastructure.loop.internal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -11,7 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.IllegalSelectorException;
 import java.nio.channels.SelectionKey;
@@ -33,6 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * 127.0.0.1: accept, connect, read, write, half-close, errors, the selector's readiness, wakeup and
  * cancellation, and a descriptor number reused while an old event is on its way.
  */
+@Timeout(value = 30, unit = TimeUnit.SECONDS) // a blocked call fails the test instead of hanging the build
 class EpollProviderTest {
 
     private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -66,6 +70,8 @@ class EpollProviderTest {
 
     private ServerSocketChannel listen() throws IOException {
         ServerSocketChannel server = track(provider.openServerSocketChannel());
+        assertThat(server.isBlocking()).as("new channels start blocking, as the API says").isTrue();
+        server.configureBlocking(false);
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.bind(ANY_LOOPBACK, 16);
         return server;
@@ -74,6 +80,7 @@ class EpollProviderTest {
     /** A connected pair: [0] the client side, [1] the accepted side, both non-blocking. */
     private SocketChannel[] pair(ServerSocketChannel server) throws IOException {
         SocketChannel client = track(provider.openSocketChannel(StandardProtocolFamily.INET));
+        client.configureBlocking(false);
         if (!client.connect(server.getLocalAddress())) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!client.finishConnect()) {
@@ -87,6 +94,8 @@ class EpollProviderTest {
             assertThat(System.nanoTime()).isLessThan(deadline);
             accepted = server.accept();
         }
+        assertThat(accepted.isBlocking()).as("an accepted channel starts blocking, as the API says").isTrue();
+        accepted.configureBlocking(false);
         return new SocketChannel[] {client, track(accepted)};
     }
 
@@ -151,6 +160,7 @@ class EpollProviderTest {
         InetSocketAddress closedPort = (InetSocketAddress) server.getLocalAddress();
         server.close();
         SocketChannel client = track(provider.openSocketChannel(StandardProtocolFamily.INET));
+        client.configureBlocking(false);
         assertThatThrownBy(() -> {
             if (!client.connect(closedPort)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -168,6 +178,7 @@ class EpollProviderTest {
         ServerSocketChannel server = listen();
         SelectionKey acceptKey = server.register(selector, SelectionKey.OP_ACCEPT, "server");
         SocketChannel client = track(provider.openSocketChannel(StandardProtocolFamily.INET));
+        client.configureBlocking(false);
         boolean connected = client.connect(server.getLocalAddress());
         SelectionKey clientKey = client.register(selector, connected ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT, "client");
 
@@ -192,6 +203,7 @@ class EpollProviderTest {
         assertThat(acceptKey.readyOps()).isEqualTo(SelectionKey.OP_ACCEPT);
         SocketChannel accepted = track(server.accept());
         assertThat(accepted).isNotNull();
+        accepted.configureBlocking(false);
         SelectionKey readKey = accepted.register(selector, SelectionKey.OP_READ, "accepted");
         clientKey.interestOps(SelectionKey.OP_WRITE);
 
@@ -308,6 +320,7 @@ class EpollProviderTest {
         try (Selector jdk = Selector.open(); SocketChannel jdkChannel = SocketChannel.open()) {
             jdkChannel.configureBlocking(false);
             SocketChannel ours = track(provider.openSocketChannel());
+            ours.configureBlocking(false);
             assertThatThrownBy(() -> ours.register(jdk, SelectionKey.OP_READ)).isInstanceOf(IllegalSelectorException.class);
             assertThatThrownBy(() -> jdkChannel.register(selector, SelectionKey.OP_READ))
                     .isInstanceOf(IllegalSelectorException.class);
@@ -347,9 +360,52 @@ class EpollProviderTest {
         Thread.sleep(100);
         assertThat(read).isNotDone();
         p[1].close();
-        Object outcome = read.get(5, TimeUnit.SECONDS); // woken, not left blocked: end of stream or an error
-        assertThat(outcome).satisfiesAnyOf(o -> assertThat(o).isEqualTo(-1), o -> assertThat(o).isInstanceOf(IOException.class));
+        // woken, not left blocked, and not mistaken for the peer's end of stream
+        assertThat(read.get(5, TimeUnit.SECONDS)).isInstanceOf(AsynchronousCloseException.class);
         assertThatThrownBy(() -> p[1].read(ByteBuffer.allocate(1))).isInstanceOf(ClosedChannelException.class);
+    }
+
+    @Test
+    void interruptingABlockedReadClosesTheChannel() throws Exception {
+        SocketChannel[] p = pair(listen());
+        p[1].configureBlocking(true);
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                outcome.complete(p[1].read(ByteBuffer.allocateDirect(5)));
+            } catch (IOException e) {
+                outcome.complete(e);
+            }
+        });
+        reader.start();
+        Thread.sleep(100);
+        assertThat(outcome).isNotDone();
+        reader.interrupt();
+        assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(ClosedByInterruptException.class);
+        reader.join(5000);
+        assertThat(p[1].isOpen()).isFalse();
+    }
+
+    @Test
+    void closingTheSelectorFromAnotherThreadEndsABlockedSelect() throws Exception {
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread selecting = new Thread(() -> {
+            try {
+                outcome.complete(selector.select(20_000));
+            } catch (Exception e) {
+                outcome.complete(e);
+            }
+        });
+        selecting.start();
+        Thread.sleep(100);
+        assertThat(outcome).isNotDone();
+        long start = System.nanoTime();
+        selector.close();
+        assertThat(outcome.get(5, TimeUnit.SECONDS)).isEqualTo(0);
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+        selecting.join(5000);
+        assertThatThrownBy(() -> selector.selectNow()).isInstanceOf(java.nio.channels.ClosedSelectorException.class);
+        selector.wakeup(); // harmless once closed: the eventfd's number is not written to
     }
 
     @Test
