@@ -89,8 +89,9 @@ static void throw_socket(JNIEnv *env, const char *call, int err) {
 }
 
 /* bind, listen and connect: the subclasses the JDK throws, which callers catch to tell "no server"
-   from "no route" from "port taken". */
-static void throw_net(JNIEnv *env, const char *call, int err) {
+   from "no route" from "port taken", with the JDK's message (the system's text alone: "Connection
+   refused"), so that logs and health-check reasons read the same on either transport. */
+static void throw_net(JNIEnv *env, const char *call UNUSED, int err) {
     jclass type = socketException;
     switch (err) {
     case ECONNREFUSED: case ETIMEDOUT: case ECONNRESET:
@@ -103,7 +104,8 @@ static void throw_net(JNIEnv *env, const char *call, int err) {
         type = bindException;
         break;
     }
-    throw_error(env, type, call, err);
+    char text[128];
+    (*env)->ThrowNew(env, type, strerror_r(err, text, sizeof text));
 }
 
 /* A caller's mistake (bad address, range outside the array): still an IOException, no errno. */

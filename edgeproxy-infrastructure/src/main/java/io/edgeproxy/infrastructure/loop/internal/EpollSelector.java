@@ -22,8 +22,9 @@ import java.util.function.Consumer;
  * <p>Keys are found by descriptor in an array (the JDK boxes the descriptor into a hash map). Each
  * registration's epoll data carries a sequence number besides the descriptor, so an event that
  * was already on its way for a socket closed meanwhile never reaches a new socket that got the same
- * number. A channel closed while registered leaves the epoll set with its descriptor; its key is
- * then dropped at the next select without an {@code EPOLL_CTL_DEL}.
+ * number. A channel closed while registered leaves the epoll set with its last reference (at once,
+ * unless a forked child still holds a copy until its {@code exec}, when the sequence number keeps
+ * its events out); its key is then dropped at the next select without an {@code EPOLL_CTL_DEL}.
  *
  * <p>Selects are serialised, as the JDK's; {@link #wakeup()}, {@link #close()},
  * {@link SelectionKey#interestOps(int)}, registering and closing channels are safe from any thread

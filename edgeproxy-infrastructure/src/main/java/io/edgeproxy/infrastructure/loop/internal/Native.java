@@ -6,8 +6,9 @@ import java.nio.ByteBuffer;
 /**
  * The system calls of the epoll transport, one JNI method each ({@code src/main/c/epoll.c}). Every
  * descriptor is an {@code int} and every socket is non-blocking from birth. A failed call throws an
- * exception of the type the JDK's channels throw, whose message names the call and the
- * {@code errno} text: {@link java.net.SocketException} for socket calls,
+ * exception of the type the JDK's channels throw, whose message names the call and gives the
+ * {@code errno} text ("read: Connection reset by peer"; for bind and connect the text alone, as the
+ * JDK's: "Connection refused"): {@link java.net.SocketException} for socket calls,
  * {@link java.net.ConnectException} (refused, timed out, reset), {@link java.net.NoRouteToHostException}
  * and {@link java.net.BindException} (address in use or unavailable, permission denied) for bind
  * and connect, {@link IOException} for epoll, eventfd and poll. Nothing here keeps state: the
