@@ -8,6 +8,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.spi.AbstractSelectableChannel;
 import java.nio.channels.spi.AbstractSelector;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -50,7 +51,7 @@ final class EpollSelector extends AbstractSelector {
     private EpollKey[] byFd = new EpollKey[256];
     private int sequence;
 
-    EpollSelector(EpollProvider provider) throws IOException {
+    EpollSelector(SelectorProvider provider) throws IOException {
         super(provider);
         int ep = Native.epollCreate();
         int wake = -1;

@@ -8,6 +8,7 @@ import java.net.SocketOption;
 import java.nio.channels.NotYetBoundException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Set;
 
 /**
@@ -23,7 +24,7 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
     private final boolean ipv6;
     private volatile InetSocketAddress local;
 
-    EpollServerSocketChannel(EpollProvider provider, int fd, boolean ipv6) {
+    EpollServerSocketChannel(SelectorProvider provider, int fd, boolean ipv6) {
         super(provider);
         this.fd = new Descriptor(fd);
         this.ipv6 = ipv6;
@@ -94,7 +95,7 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
                 return null;
             }
             try {
-                return new EpollSocketChannel((EpollProvider) provider(), client, ipv6, Addresses.decode(peer));
+                return new EpollSocketChannel(provider(), client, ipv6, Addresses.decode(peer));
             } catch (RuntimeException | Error e) {
                 closeQuietly(client);
                 throw e;

@@ -13,6 +13,7 @@ import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NoConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
 import java.util.Set;
 
@@ -44,14 +45,14 @@ final class EpollSocketChannel extends SocketChannel {
     boolean connectReady;
 
     /** A new unconnected socket (in blocking mode, as a new channel is; its descriptor non-blocking). */
-    EpollSocketChannel(EpollProvider provider, int fd, boolean ipv6) {
+    EpollSocketChannel(SelectorProvider provider, int fd, boolean ipv6) {
         super(provider);
         this.fd = new Descriptor(fd);
         this.ipv6 = ipv6;
     }
 
     /** An accepted socket, connected to {@code remote}. */
-    EpollSocketChannel(EpollProvider provider, int fd, boolean ipv6, InetSocketAddress remote) {
+    EpollSocketChannel(SelectorProvider provider, int fd, boolean ipv6, InetSocketAddress remote) {
         this(provider, fd, ipv6);
         this.remote = remote;
         this.state = CONNECTED;
