@@ -472,6 +472,11 @@ public final class EventLoop implements Executor {
             try {
                 channel = loop.openSocket(address);
                 boolean connected = channel.connect(address);
+                if (!connected && address.getAddress().isLoopbackAddress()) {
+                    // A loopback handshake completes inside connect(), though Linux reports it in
+                    // progress (as the proxy's own connects): no select round, no OP_CONNECT.
+                    connected = channel.finishConnect();
+                }
                 loop.register(channel, connected ? 0 : SelectionKey.OP_CONNECT, connected ? null : this);
                 if (connected) {
                     done = true;
