@@ -98,7 +98,8 @@ public final class NativeLibrary {
             }
             file = extract(in);
             System.load(file.toAbsolutePath().toString());
-        } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+        } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
+            // RuntimeException: a JVM that refuses native access (IllegalCallerException) or a security manager
             return "cannot load " + resource + ": " + e;
         } finally {
             if (file != null) {
