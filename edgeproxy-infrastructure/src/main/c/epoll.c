@@ -4,9 +4,9 @@
  * Linux only. Nothing here keeps state beyond the cached exception classes.
  *
  * Errors become exceptions "<call>: <strerror(errno)>" of the JDK's types: java.net.SocketException
- * for socket calls, with ConnectException (refused, timed out, reset), NoRouteToHostException and
- * BindException (address in use or unavailable, permission) for bind and connect; IOException for
- * epoll, eventfd and poll.
+ * for socket calls, with ConnectException (refused, timed out), NoRouteToHostException (no route
+ * to the host) and BindException (address in use or unavailable, permission) for bind and connect,
+ * as OpenJDK's own mapping; IOException for epoll, eventfd and poll.
  */
 #define _GNU_SOURCE /* accept4, the GNU strerror_r */
 
@@ -93,11 +93,11 @@ static void throw_socket(JNIEnv *env, const char *call, int err) {
    refused"), so that logs and health-check reasons read the same on either transport. */
 static void throw_net(JNIEnv *env, const char *call UNUSED, int err) {
     jclass type = socketException;
-    switch (err) {
-    case ECONNREFUSED: case ETIMEDOUT: case ECONNRESET:
+    switch (err) { /* as OpenJDK's Net.c (handleSocketError) */
+    case ECONNREFUSED: case ETIMEDOUT: case ENOTCONN:
         type = connectException;
         break;
-    case ENETUNREACH: case EHOSTUNREACH:
+    case EHOSTUNREACH:
         type = noRouteException;
         break;
     case EADDRINUSE: case EADDRNOTAVAIL: case EACCES:

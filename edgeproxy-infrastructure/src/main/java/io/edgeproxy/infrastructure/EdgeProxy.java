@@ -24,6 +24,7 @@ import io.edgeproxy.infrastructure.pool.PoolConfig;
 import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import io.edgeproxy.infrastructure.loop.EventLoop;
 import io.edgeproxy.infrastructure.loop.EventLoops;
+import io.edgeproxy.infrastructure.loop.Transport;
 import io.edgeproxy.infrastructure.loop.Scheduled;
 import io.edgeproxy.infrastructure.proxy.BackendGate;
 import io.edgeproxy.infrastructure.proxy.ClientAdmission;
@@ -211,6 +212,9 @@ public final class EdgeProxy implements AutoCloseable {
         log.info("edgeproxy listening on {} (region {}, {} event loops, {})",
                 SocketAddresses.format(engine.localAddress()), routing.localRegion(), loops.size(),
                 loops.transport().name().toLowerCase(java.util.Locale.ROOT));
+        if (config.transport() == Transport.AUTO && loops.transport() == Transport.NIO) {
+            log.info("edgeproxy runs on the JDK's NIO: {}", Transport.EPOLL.unavailableReason());
+        }
         return this;
     }
 

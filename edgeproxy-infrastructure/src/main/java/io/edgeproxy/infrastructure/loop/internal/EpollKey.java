@@ -90,22 +90,20 @@ final class EpollKey extends AbstractSelectionKey {
      */
     int readyOpsFor(int events) {
         int ops = interestOps;
-        int ready = 0;
         boolean error = (events & (Native.EPOLLERR | Native.EPOLLHUP)) != 0;
-        if ((events & (Native.EPOLLIN | Native.EPOLLRDHUP)) != 0 || error) {
+        boolean pending = channel instanceof EpollSocketChannel && ((EpollSocketChannel) channel).isConnectionPending();
+        if (pending && (ops & OP_CONNECT) != 0 && ((events & Native.EPOLLOUT) != 0 || error)) {
+            ((EpollSocketChannel) channel).connectReady = true;
+        }
+        if (error) {
+            return ops; // as the JDK: every operation of interest, to meet the error
+        }
+        int ready = 0;
+        if ((events & (Native.EPOLLIN | Native.EPOLLRDHUP)) != 0) {
             ready |= ops & (OP_READ | OP_ACCEPT);
         }
-        if ((events & Native.EPOLLOUT) != 0 || error) {
-            if (channel instanceof EpollSocketChannel) {
-                EpollSocketChannel ch = (EpollSocketChannel) channel;
-                if ((ops & OP_CONNECT) != 0 && ch.isConnectionPending()) {
-                    ready |= OP_CONNECT;
-                    ch.connectReady = true;
-                }
-                if ((ops & OP_WRITE) != 0 && ch.isConnected()) {
-                    ready |= OP_WRITE;
-                }
-            }
+        if ((events & Native.EPOLLOUT) != 0 && channel instanceof EpollSocketChannel) {
+            ready |= ops & (pending ? OP_CONNECT : ((EpollSocketChannel) channel).isConnected() ? OP_WRITE : 0);
         }
         return ready;
     }

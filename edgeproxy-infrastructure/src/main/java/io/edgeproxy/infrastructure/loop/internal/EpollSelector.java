@@ -277,9 +277,7 @@ final class EpollSelector extends AbstractSelector {
                         woken = true;
                         continue;
                     }
-                    int fd = (int) data;
-                    EpollKey key = fd >= 0 && fd < byFd.length ? byFd[fd] : null;
-                    batch[i] = key != null && key.token == data ? key : null;
+                    batch[i] = keyFor(data);
                 }
             }
             // Either sign of a wakeup empties the eventfd: a wakeup that raced the drain leaves it
@@ -321,6 +319,17 @@ final class EpollSelector extends AbstractSelector {
         }
     }
 
+    /**
+     * The key an event's data names: the one registered now under its descriptor, if its sequence
+     * number matches; null for an event of a socket closed since (its number may be somebody
+     * else's now). Guarded by this.
+     */
+    EpollKey keyFor(long data) {
+        int fd = (int) data;
+        EpollKey key = fd >= 0 && fd < byFd.length ? byFd[fd] : null;
+        return key != null && key.token == data ? key : null;
+    }
+
     @Override
     public Selector wakeup() {
         if (wakeupPending.compareAndSet(false, true) && wakeFd.tryEnter()) {
@@ -346,14 +355,19 @@ final class EpollSelector extends AbstractSelector {
 
     private void closeLocked() throws IOException {
         processCancelled();
+        java.util.List<EpollKey> keys = new java.util.ArrayList<>();
         synchronized (this) {
             for (int i = 0; i < byFd.length; i++) {
-                EpollKey key = byFd[i];
-                if (key != null) {
+                if (byFd[i] != null) {
+                    keys.add(byFd[i]);
                     byFd[i] = null;
-                    deregister(key); // the channels stay open, as with the JDK's selectors
                 }
             }
+        }
+        // Outside this selector's lock: deregistering takes the channel's, which a channel holds
+        // while it registers (and then takes this selector's).
+        for (EpollKey key : keys) {
+            deregister(key); // the channels stay open, as with the JDK's selectors
         }
         selected.clear();
         try {

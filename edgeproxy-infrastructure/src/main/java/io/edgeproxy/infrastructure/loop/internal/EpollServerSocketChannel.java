@@ -68,6 +68,9 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
             try {
                 if (blocking) {
                     begin();
+                    if (fd.isClosed()) {
+                        return null; // an interrupt already pending closed it: end() throws
+                    }
                 }
                 if (local == null) {
                     throw new NotYetBoundException();

@@ -79,6 +79,10 @@ final class EpollSocketChannel extends SocketChannel {
             try {
                 if (blocking) {
                     begin();
+                    if (fd.isClosed()) { // an interrupt already pending closed it: no connect
+                        failed = false;
+                        return false;
+                    }
                 }
                 if (state == CONNECTED) {
                     failed = false;
@@ -129,12 +133,20 @@ final class EpollSocketChannel extends SocketChannel {
             int f = fd.enter();
             try {
                 begin();
+                if (fd.isClosed()) { // an interrupt already pending closed it: no connect
+                    failed = false;
+                    return;
+                }
                 remote = address;
                 int r = Native.connect(f, ipv6, ia.getAddress(), address.getPort());
                 if (r == Native.IN_PROGRESS) {
                     r = Native.awaitConnect(f, Math.max(1, timeoutMillis));
                 }
-                if (r != Native.CONNECTED && !fd.isClosed()) {
+                if (fd.isClosed()) {
+                    failed = false;
+                    return; // closed under the wait: end() says how
+                }
+                if (r != Native.CONNECTED) {
                     throw new java.net.SocketTimeoutException("connect timed out after " + timeoutMillis + " ms");
                 }
                 state = CONNECTED;
@@ -171,6 +183,10 @@ final class EpollSocketChannel extends SocketChannel {
             try {
                 if (blocking) {
                     begin();
+                    if (fd.isClosed()) {
+                        failed = false;
+                        return false;
+                    }
                 }
                 boolean known = connectReady;
                 connectReady = false;
@@ -204,7 +220,7 @@ final class EpollSocketChannel extends SocketChannel {
 
     @Override
     public boolean isConnected() {
-        return state == CONNECTED;
+        return state == CONNECTED && isOpen();
     }
 
     @Override
@@ -228,6 +244,9 @@ final class EpollSocketChannel extends SocketChannel {
             try {
                 if (blocking) {
                     begin();
+                    if (fd.isClosed()) {
+                        return 0; // an interrupt already pending closed it: end() throws
+                    }
                 }
                 if (state != CONNECTED) {
                     throw new NotYetConnectedException();
@@ -267,6 +286,10 @@ final class EpollSocketChannel extends SocketChannel {
         }
     }
 
+    /**
+     * Fills the buffers in turn. Only the first read may wait (in blocking mode): once bytes came,
+     * the rest is what is already there, as one {@code readv} would give.
+     */
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, dsts.length);
@@ -277,7 +300,15 @@ final class EpollSocketChannel extends SocketChannel {
                 continue;
             }
             int want = b.remaining();
-            int n = read(b);
+            int n;
+            try {
+                n = total == 0 ? read(b) : readAvailable(b);
+            } catch (IOException e) {
+                if (total > 0) {
+                    return total; // what was read is delivered; the error comes again on the next read
+                }
+                throw e;
+            }
             if (n < 0) {
                 return total == 0 ? -1 : total;
             }
@@ -287,6 +318,25 @@ final class EpollSocketChannel extends SocketChannel {
             }
         }
         return total;
+    }
+
+    /** One read that never waits, whatever the mode. */
+    private int readAvailable(ByteBuffer dst) throws IOException {
+        synchronized (fd) {
+            int f = fd.enter();
+            try {
+                int pos = dst.position();
+                int len = dst.limit() - pos;
+                int n = dst.isDirect() ? Native.read(f, dst, pos, len)
+                        : Native.readArray(f, dst.array(), dst.arrayOffset() + pos, len);
+                if (n > 0) {
+                    dst.position(pos + n);
+                }
+                return n == Native.EOF ? 0 : n; // an end of stream shows on the next read
+            } finally {
+                fd.exit();
+            }
+        }
     }
 
     @Override
@@ -299,6 +349,9 @@ final class EpollSocketChannel extends SocketChannel {
             try {
                 if (blocking) {
                     begin();
+                    if (fd.isClosed()) {
+                        return 0; // an interrupt already pending closed it: end() throws
+                    }
                 }
                 if (state != CONNECTED) {
                     throw new NotYetConnectedException();
@@ -436,8 +489,8 @@ final class EpollSocketChannel extends SocketChannel {
             byte[] layout = new byte[Addresses.LAYOUT_BYTES];
             Native.localAddress(f, layout);
             l = Addresses.decode(layout);
-            if (l.getPort() != 0) {
-                local = l;
+            if (l.getPort() != 0 && !l.getAddress().isAnyLocalAddress()) {
+                local = l; // final once bound to a port and an address (a connect picks the address)
             }
             return l;
         } finally {

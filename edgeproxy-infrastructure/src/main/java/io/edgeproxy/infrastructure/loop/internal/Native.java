@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * exception of the type the JDK's channels throw, whose message names the call and gives the
  * {@code errno} text ("read: Connection reset by peer"; for bind and connect the text alone, as the
  * JDK's: "Connection refused"): {@link java.net.SocketException} for socket calls,
- * {@link java.net.ConnectException} (refused, timed out, reset), {@link java.net.NoRouteToHostException}
+ * {@link java.net.ConnectException} (refused, timed out), {@link java.net.NoRouteToHostException} (no route to the host)
  * and {@link java.net.BindException} (address in use or unavailable, permission denied) for bind
  * and connect, {@link IOException} for epoll, eventfd and poll. Nothing here keeps state: the
  * channels and the selector of {@link EpollProvider} do.
@@ -95,7 +95,7 @@ final class Native {
      * IPv6 socket is mapped ({@code ::ffff:a.b.c.d}).
      *
      * @return {@link #CONNECTED}, or {@link #IN_PROGRESS} ({@code EINPROGRESS}: wait for writable)
-     * @throws java.net.ConnectException when refused or unreachable
+     * @throws java.net.ConnectException when refused or timed out ({@link java.net.NoRouteToHostException} without a route)
      */
     static native int connect(int fd, boolean ipv6, byte[] address, int port) throws IOException;
 
@@ -106,7 +106,7 @@ final class Native {
      * when there is none yet polls for writability without waiting before reading {@code SO_ERROR}.
      *
      * @return {@link #CONNECTED} or {@link #IN_PROGRESS}
-     * @throws java.net.ConnectException with the pending error (refused, unreachable, timed out)
+     * @throws java.net.ConnectException with the pending error (refused, timed out; no route: {@link java.net.NoRouteToHostException})
      */
     static native int finishConnect(int fd, boolean knownReady) throws IOException;
 

@@ -229,7 +229,9 @@ class EpollProviderTest {
         SocketChannel[] p = pair(listen());
         SelectionKey key = p[1].register(selector, 0, null);
         p[0].close(); // a hang-up epoll would report for ever if the socket stayed in the set
+        long start = System.nanoTime();
         assertThat(selector.select(100)).isZero();
+        assertThat(System.nanoTime() - start).as("waited, not woken by the hang-up").isGreaterThanOrEqualTo(90_000_000L);
         key.interestOps(SelectionKey.OP_READ);
         assertThat(selector.select(1000)).isEqualTo(1);
         assertThat(p[1].read(ByteBuffer.allocateDirect(4))).isEqualTo(-1);
@@ -281,28 +283,74 @@ class EpollProviderTest {
         ServerSocketChannel server = listen();
         SocketChannel[] p = pair(server);
         EpollSocketChannel old = (EpollSocketChannel) p[1];
-        SelectionKey oldKey = old.register(selector, SelectionKey.OP_READ, "old");
-        p[0].write(direct("for the old one"));
+        EpollKey oldKey = (EpollKey) old.register(selector, SelectionKey.OP_READ, "old");
         int oldFd = old.descriptor().fd;
-        old.close(); // the event may already be queued; the number is free again
-        SocketChannel[] q = pair(server);
-        EpollSocketChannel reused = (EpollSocketChannel) q[1];
-        SelectionKey newKey = reused.register(selector, SelectionKey.OP_READ, "new");
-        if (reused.descriptor().fd == oldFd) {
-            List<Object> ready = new ArrayList<>();
-            selector.select(k -> ready.add(k.attachment()), 100);
-            assertThat(ready).doesNotContain("old", "new"); // nothing for the new socket, nothing stale
-        }
-        assertThat(oldKey.isValid()).isFalse();
-        q[0].write(direct("y"));
-        List<Object> ready = new ArrayList<>();
+        // the next client is queued before the old socket closes, so the accept takes the freed number
+        SocketChannel client = track(provider.openSocketChannel(StandardProtocolFamily.INET));
+        client.configureBlocking(false);
+        client.connect(server.getLocalAddress());
+        old.close();
+        SocketChannel accepted = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (accepted == null) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            accepted = server.accept();
+        }
+        track(accepted).configureBlocking(false);
+        EpollSocketChannel reused = (EpollSocketChannel) accepted;
+        assumeTrue(reused.descriptor().fd == oldFd, "the kernel gave the freed number to the new socket");
+        EpollKey newKey = (EpollKey) reused.register(selector, SelectionKey.OP_READ, "new");
+        EpollSelector epoll = (EpollSelector) selector;
+        synchronized (epoll) {
+            // an event already fetched for the old socket carries its data: it resolves to nothing
+            assertThat(epoll.keyFor(oldKey.token)).isNull();
+            assertThat(epoll.keyFor(newKey.token)).isSameAs(newKey);
+        }
+        assertThat(newKey.token).isNotEqualTo(oldKey.token);
+        assertThat((int) newKey.token).isEqualTo((int) oldKey.token).as("same descriptor, another sequence");
+        while (!client.finishConnect()) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+        }
+        client.write(direct("y"));
+        List<Object> ready = new ArrayList<>();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (ready.isEmpty()) {
             assertThat(System.nanoTime()).isLessThan(deadline);
             selector.select(k -> ready.add(k.attachment()), 1000);
         }
         assertThat(ready).containsExactly("new");
-        assertThat(newKey.isReadable()).isTrue();
+        assertThat(oldKey.isValid()).isFalse();
+    }
+
+    @Test
+    void aPendingInterruptStopsABlockingConnectBeforeItConnects() throws Exception {
+        ServerSocketChannel server = listen();
+        SocketChannel client = track(provider.openSocketChannel(StandardProtocolFamily.INET));
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> client.connect(server.getLocalAddress())).isInstanceOf(ClosedByInterruptException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(client.isOpen()).isFalse();
+        Thread.sleep(100);
+        assertThat(server.accept()).as("no connection was made").isNull();
+    }
+
+    @Test
+    void aScatteringReadReturnsWhatIsThereInsteadOfWaitingForMore() throws Exception {
+        SocketChannel[] p = pair(listen());
+        p[0].write(direct("four"));
+        Thread.sleep(50);
+        p[1].configureBlocking(true);
+        CompletableFuture<Long> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p[1].read(new ByteBuffer[] {ByteBuffer.allocate(4), ByteBuffer.allocate(100)});
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo(4);
     }
 
     @Test
