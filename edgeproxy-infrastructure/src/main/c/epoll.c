@@ -368,24 +368,10 @@ static jint connect_result(JNIEnv *env, int fd) {
     return K(CONNECTED);
 }
 
-/* poll(fd, POLLOUT, timeout) retried on EINTR with what is left: 1 ready, 0 timed out, -1 thrown. */
-static int poll_writable(JNIEnv *env, int fd, int timeoutMillis) {
-    struct pollfd p = { .fd = fd, .events = POLLOUT, .revents = 0 };
-    int64_t start = now_millis();
-    int timeout = timeoutMillis < 0 ? -1 : timeoutMillis;
-    int n;
-    while ((n = poll(&p, 1, timeout)) < 0 && errno == EINTR) {
-        timeout = remaining_millis(timeoutMillis, start);
-    }
-    if (n < 0) {
-        throw_io(env, "poll", errno);
-        return -1;
-    }
-    return n > 0 ? 1 : 0;
-}
-
-JNIEXPORT jint JNICALL NATIVE(poll)(JNIEnv *env, jclass clazz UNUSED, jint fd, jint events, jint timeoutMillis) {
-    struct pollfd p = { .fd = fd, .events = (short) events, .revents = 0 };
+/* poll(fd, events, timeout) retried on EINTR with what is left: the returned events, 0 when the
+   time ran out, -1 with an exception thrown. */
+static int poll_one(JNIEnv *env, int fd, short events, int timeoutMillis) {
+    struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
     int64_t start = now_millis();
     int timeout = timeoutMillis < 0 ? -1 : timeoutMillis;
     int n;
@@ -397,6 +383,16 @@ JNIEXPORT jint JNICALL NATIVE(poll)(JNIEnv *env, jclass clazz UNUSED, jint fd, j
         return -1;
     }
     return n > 0 ? p.revents : 0;
+}
+
+/* 1 writable (or failed: SO_ERROR tells), 0 timed out, -1 thrown. */
+static int poll_writable(JNIEnv *env, int fd, int timeoutMillis) {
+    int revents = poll_one(env, fd, POLLOUT, timeoutMillis);
+    return revents < 0 ? -1 : revents > 0 ? 1 : 0;
+}
+
+JNIEXPORT jint JNICALL NATIVE(poll)(JNIEnv *env, jclass clazz UNUSED, jint fd, jint events, jint timeoutMillis) {
+    return poll_one(env, fd, (short) events, timeoutMillis);
 }
 
 JNIEXPORT jint JNICALL NATIVE(finishConnect)(JNIEnv *env, jclass clazz UNUSED, jint fd, jboolean knownReady) {

@@ -125,29 +125,13 @@ final class EpollServerSocketChannel extends ServerSocketChannel {
 
     @Override
     public <T> ServerSocketChannel setOption(SocketOption<T> name, T value) throws IOException {
-        if (!Options.SERVER.contains(name)) {
-            throw new UnsupportedOperationException("'" + name + "' not supported by the epoll transport");
-        }
-        int f = fd.enter();
-        try {
-            Options.set(f, name, value);
-            return this;
-        } finally {
-            fd.exit();
-        }
+        Options.set(fd, Options.SERVER, name, value);
+        return this;
     }
 
     @Override
     public <T> T getOption(SocketOption<T> name) throws IOException {
-        if (!Options.SERVER.contains(name)) {
-            throw new UnsupportedOperationException("'" + name + "' not supported by the epoll transport");
-        }
-        int f = fd.enter();
-        try {
-            return Options.get(f, name);
-        } finally {
-            fd.exit();
-        }
+        return Options.get(fd, Options.SERVER, name);
     }
 
     @Override

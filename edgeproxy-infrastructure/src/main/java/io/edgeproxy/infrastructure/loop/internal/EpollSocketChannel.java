@@ -418,31 +418,27 @@ final class EpollSocketChannel extends SocketChannel {
 
     @Override
     public SocketChannel shutdownInput() throws IOException {
-        int f = fd.enter();
-        try {
-            if (state != CONNECTED) {
-                throw new NotYetConnectedException();
-            }
-            if (!inputShutdown) {
-                Native.shutdown(f, true, false);
-                inputShutdown = true;
-            }
-            return this;
-        } finally {
-            fd.exit();
-        }
+        return shutdown(true);
     }
 
     @Override
     public SocketChannel shutdownOutput() throws IOException {
+        return shutdown(false);
+    }
+
+    private SocketChannel shutdown(boolean input) throws IOException {
         int f = fd.enter();
         try {
             if (state != CONNECTED) {
                 throw new NotYetConnectedException();
             }
-            if (!outputShutdown) {
-                Native.shutdown(f, false, true);
-                outputShutdown = true;
+            if (input ? !inputShutdown : !outputShutdown) {
+                Native.shutdown(f, input, !input);
+                if (input) {
+                    inputShutdown = true;
+                } else {
+                    outputShutdown = true;
+                }
             }
             return this;
         } finally {
@@ -507,23 +503,13 @@ final class EpollSocketChannel extends SocketChannel {
 
     @Override
     public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
-        int f = fd.enter();
-        try {
-            Options.set(f, name, value);
-            return this;
-        } finally {
-            fd.exit();
-        }
+        Options.set(fd, Options.SOCKET, name, value);
+        return this;
     }
 
     @Override
     public <T> T getOption(SocketOption<T> name) throws IOException {
-        int f = fd.enter();
-        try {
-            return Options.get(f, name);
-        } finally {
-            fd.exit();
-        }
+        return Options.get(fd, Options.SOCKET, name);
     }
 
     @Override

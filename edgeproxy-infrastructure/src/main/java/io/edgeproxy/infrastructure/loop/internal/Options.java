@@ -25,11 +25,9 @@ final class Options {
     private Options() {
     }
 
-    static <T> void set(int fd, SocketOption<T> name, T value) throws IOException {
-        Integer option = NATIVE.get(name);
-        if (option == null) {
-            throw new UnsupportedOperationException("'" + name + "' not supported by the epoll transport");
-        }
+    /** Sets {@code name} on the socket, one of {@code supported}. */
+    static <T> void set(Descriptor fd, Set<SocketOption<?>> supported, SocketOption<T> name, T value) throws IOException {
+        int option = nativeOption(supported, name);
         if (value == null) {
             throw new IllegalArgumentException("Invalid value 'null'");
         }
@@ -44,16 +42,33 @@ final class Options {
                 throw new IllegalArgumentException("Invalid value '" + value + "' for " + name);
             }
         }
-        Native.setIntOption(fd, option, v);
+        int f = fd.enter();
+        try {
+            Native.setIntOption(f, option, v);
+        } finally {
+            fd.exit();
+        }
     }
 
+    /** Reads {@code name} of the socket, one of {@code supported}. */
     @SuppressWarnings("unchecked")
-    static <T> T get(int fd, SocketOption<T> name) throws IOException {
-        Integer option = NATIVE.get(name);
+    static <T> T get(Descriptor fd, Set<SocketOption<?>> supported, SocketOption<T> name) throws IOException {
+        int option = nativeOption(supported, name);
+        int v;
+        int f = fd.enter();
+        try {
+            v = Native.getIntOption(f, option);
+        } finally {
+            fd.exit();
+        }
+        return name.type() == Boolean.class ? (T) Boolean.valueOf(v != 0) : (T) Integer.valueOf(v);
+    }
+
+    private static int nativeOption(Set<SocketOption<?>> supported, SocketOption<?> name) {
+        Integer option = supported.contains(name) ? NATIVE.get(name) : null;
         if (option == null) {
             throw new UnsupportedOperationException("'" + name + "' not supported by the epoll transport");
         }
-        int v = Native.getIntOption(fd, option);
-        return name.type() == Boolean.class ? (T) Boolean.valueOf(v != 0) : (T) Integer.valueOf(v);
+        return option;
     }
 }
