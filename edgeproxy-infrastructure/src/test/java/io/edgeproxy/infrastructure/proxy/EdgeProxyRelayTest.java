@@ -60,7 +60,20 @@ class EdgeProxyRelayTest {
     }
 
     private Socket connect(EdgeProxy proxy) throws Exception {
+        return connect(proxy, 0);
+    }
+
+    /**
+     * A client socket with a receive buffer of {@code receiveBuffer} bytes (0: the system's). The
+     * size is set before the connect: shrunk after it, the window already offered to the proxy is
+     * larger than the new buffer (TCP never takes an offered window back), the kernel drops what
+     * does not fit, and the proxy's socket retransmits on a backing-off timer, a relay that crawls.
+     */
+    private Socket connect(EdgeProxy proxy, int receiveBuffer) throws Exception {
         Socket s = new Socket();
+        if (receiveBuffer > 0) {
+            s.setReceiveBufferSize(receiveBuffer);
+        }
         s.connect(proxy.localAddress(), 5_000);
         s.setSoTimeout(60_000);
         return s;
@@ -160,8 +173,7 @@ class EdgeProxyRelayTest {
             }
         });
         Streams.Digest received;
-        try (Socket s = connect(proxy)) {
-            s.setReceiveBufferSize(16 * 1024);
+        try (Socket s = connect(proxy, 16 * 1024)) {
             received = readSlowly(s.getInputStream());
         }
         sampling.set(false);
