@@ -23,12 +23,14 @@
 # FEATURE=loops: the "on" proxies run 1 event loop instead of 2 (what the second core buys).
 # FEATURE=buffer: the "on" proxies relay through buffers of ON_BUFFER_SIZE bytes (default 262144)
 #   instead of the default 32 KiB (EDGEPROXY_BUFFER_SIZE).
+# FEATURE=splice: the "off" proxies run with EDGEPROXY_SPLICE=false (every byte copied through the
+#   relay buffers), the "on" ones with the default (bulk spliced through a pipe on epoll).
 # FEATURE=jvm: the "on" proxies get ON_JAVA_OPTS (default "-XX:TieredStopAtLevel=4": C2 as well as
 #   the launcher's C1) after JAVA_OPTS: what a JVM setting costs or buys.
 # Otherwise both use the same JAVA_OPTS and 2 loops. Proxies start through ./edge-proxy, so with
 # its default JVM settings; JAVA_OPTS (default empty) goes after them.
 #
-# usage: [FEATURE=metrics|components|postgres|loops|buffer|jvm] [ON_BUFFER_SIZE=...] [ON_JAVA_OPTS=...] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
+# usage: [FEATURE=metrics|components|postgres|loops|buffer|splice|jvm] [ON_BUFFER_SIZE=...] [ON_JAVA_OPTS=...] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
 #        [JAVA_OPTS=...] edgeproxy-benchmarks/load/ab.sh
 # Build first: mvn -q -DskipTests package. Needs nginx, wrk, iperf3, curl, ss, python3.
 set -euo pipefail
@@ -49,7 +51,7 @@ LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 ORIGIN=18080
 IPERF=18081
 
-[[ $FEATURE =~ ^(metrics|components|postgres|loops|buffer|jvm)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres, loops, buffer or jvm, but was '$FEATURE'" >&2; exit 1; }
+[[ $FEATURE =~ ^(metrics|components|postgres|loops|buffer|splice|jvm)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres, loops, buffer, splice or jvm, but was '$FEATURE'" >&2; exit 1; }
 [[ $FEATURE != postgres || -n ${PG_URL:-} ]] || { echo "ab: FEATURE=postgres needs PG_URL" >&2; exit 1; }
 [[ -f $JAR ]] || { echo "ab: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -f $BENCH/conf/backend-nginx.conf.tmpl ]] || { echo "ab: harness not found at $BENCH (set PEER_BENCH_DIR)" >&2; exit 1; }
@@ -97,8 +99,10 @@ start_proxy() {  # start_proxy PORT TOML NAME [VAR=VALUE...]
   wait_listen "$port"
 }
 # off: 19500 (http), 19501 (iperf); on: 19510, 19511 (metrics endpoints on 19590, 19591)
-start_proxy 19500 "$WORK/http.toml" off-http
-start_proxy 19501 "$WORK/iperf.toml" off-iperf
+OFF_ENV=()
+[[ $FEATURE == splice ]] && OFF_ENV=(EDGEPROXY_SPLICE=false)
+start_proxy 19500 "$WORK/http.toml" off-http "${OFF_ENV[@]}"
+start_proxy 19501 "$WORK/iperf.toml" off-iperf "${OFF_ENV[@]}"
 if [[ $FEATURE == metrics ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_METRICS_ENABLED=true EDGEPROXY_METRICS_LISTEN_ADDR=127.0.0.1:19590
   start_proxy 19511 "$WORK/iperf.toml" on-iperf EDGEPROXY_METRICS_ENABLED=true EDGEPROXY_METRICS_LISTEN_ADDR=127.0.0.1:19591
@@ -114,6 +118,9 @@ elif [[ $FEATURE == loops ]]; then
 elif [[ $FEATURE == buffer ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_BUFFER_SIZE="$ON_BUFFER_SIZE"
   start_proxy 19511 "$WORK/iperf.toml" on-iperf EDGEPROXY_BUFFER_SIZE="$ON_BUFFER_SIZE"
+elif [[ $FEATURE == splice ]]; then
+  start_proxy 19510 "$WORK/http.toml" on-http
+  start_proxy 19511 "$WORK/iperf.toml" on-iperf
 elif [[ $FEATURE == jvm ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http JAVA_OPTS="$JAVA_OPTS $ON_JAVA_OPTS"
   start_proxy 19511 "$WORK/iperf.toml" on-iperf JAVA_OPTS="$JAVA_OPTS $ON_JAVA_OPTS"

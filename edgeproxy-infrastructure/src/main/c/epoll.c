@@ -8,9 +8,10 @@
  * to the host) and BindException (address in use or unavailable, permission) for bind and connect,
  * as OpenJDK's own mapping; IOException for epoll, eventfd and poll.
  */
-#define _GNU_SOURCE /* accept4, the GNU strerror_r */
+#define _GNU_SOURCE /* accept4, pipe2, splice, F_SETPIPE_SZ, the GNU strerror_r */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -555,6 +556,47 @@ JNIEXPORT jint JNICALL NATIVE(write)(JNIEnv *env, jclass clazz UNUSED, jint fd, 
     }
     char *src = direct_address(env, "write", buf, pos, len);
     return src == NULL ? -1 : do_write(env, fd, src, (size_t) len);
+}
+
+/* ------------------------------------------------------------------ splice through a pipe */
+
+/* A non-blocking pipe of at least `size` bytes (the kernel rounds up to whole pages; a size it
+   refuses leaves its default): the read end in the high 32 bits, the write end in the low. */
+JNIEXPORT jlong JNICALL NATIVE(pipe)(JNIEnv *env, jclass clazz UNUSED, jint size) {
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+        throw_io(env, "pipe2", errno);
+        return -1;
+    }
+    if (size > 0) {
+        (void) fcntl(fds[1], F_SETPIPE_SZ, size);
+    }
+    return ((jlong) fds[0] << 32) | (jlong) (uint32_t) fds[1];
+}
+
+/* splice(in -> out) of up to len bytes without copying them through user space: a socket into a
+   pipe, or a pipe into a socket. Count, AGAIN (the source has nothing or the destination no room),
+   EOF (a socket source at end of stream), or -1 with an exception mapped as read and write. */
+JNIEXPORT jint JNICALL NATIVE(splice)(JNIEnv *env, jclass clazz UNUSED, jint in, jint out, jint len,
+                                      jboolean fromSocket) {
+    ssize_t n;
+    if (len <= 0) {
+        return 0;
+    }
+    while ((n = splice(in, NULL, out, NULL, (size_t) len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) < 0
+           && errno == EINTR) {
+    }
+    if (n > 0) {
+        return (jint) n;
+    }
+    if (n == 0) {
+        return fromSocket ? K(EOF) : K(AGAIN);
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return K(AGAIN);
+    }
+    throw_socket(env, fromSocket ? "read" : "write", errno);
+    return -1;
 }
 
 /* The byte[] variants copy through the stack (no pinned array across a syscall that may block the

@@ -209,9 +209,10 @@ public final class EdgeProxy implements AutoCloseable {
             }
             throw new IllegalStateException("proxy extension failed to start: " + e.getMessage(), e);
         }
-        log.info("edgeproxy listening on {} (region {}, {} event loops, {})",
+        log.info("edgeproxy listening on {} (region {}, {} event loops, {}{})",
                 SocketAddresses.format(engine.localAddress()), routing.localRegion(), loops.size(),
-                loops.transport().name().toLowerCase(java.util.Locale.ROOT));
+                loops.transport().name().toLowerCase(java.util.Locale.ROOT),
+                loops.transport() != Transport.EPOLL ? "" : config.splice() ? ", splice" : ", splice off");
         if (config.transport() == Transport.AUTO && loops.transport() == Transport.NIO) {
             log.info("edgeproxy runs on the JDK's NIO: {}", Transport.EPOLL.unavailableReason());
         }
@@ -341,7 +342,10 @@ public final class EdgeProxy implements AutoCloseable {
         return engine.listenerFailures();
     }
 
-    /** @return bytes of relay buffers held by connections right now, over all event loops */
+    /**
+     * @return bytes held by connections right now for a slower peer, over all event loops: in relay
+     *         buffers, and on the epoll transport in splice pipes (kernel memory)
+     */
     public long bufferBytesInUse() {
         return engine.bufferBytesInUse();
     }

@@ -35,6 +35,7 @@ import java.util.function.Consumer;
  *   <tr><td>{@code EDGEPROXY_BACKEND_RESPONSE_TIMEOUT_SECS}</td><td>0 (off)</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_BUFFER_SIZE}</td><td>32768 bytes</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_TRANSPORT}</td><td>{@code auto} (epoll where it loads, else nio)</td><td>{@link #engine()}</td></tr>
+ *   <tr><td>{@code EDGEPROXY_SPLICE}</td><td>{@code true} (bulk moves by {@code splice(2)} on epoll)</td><td>{@link #engine()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_PATH}</td><td>none</td><td>{@link #configPath()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_CONFIG_WATCH_ENABLED}, {@code _INTERVAL_SECS}</td><td>false, 5</td><td>{@link #configWatch()}</td></tr>
  *   <tr><td>{@code EDGEPROXY_SHUTDOWN_TIMEOUT_SECS}</td><td>30</td><td>{@link #shutdownTimeout()}</td></tr>
@@ -86,6 +87,7 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
     public static final String BACKEND_RESPONSE_TIMEOUT_SECS = "EDGEPROXY_BACKEND_RESPONSE_TIMEOUT_SECS";
     public static final String BUFFER_SIZE = "EDGEPROXY_BUFFER_SIZE";
     public static final String TRANSPORT = "EDGEPROXY_TRANSPORT";
+    public static final String SPLICE = "EDGEPROXY_SPLICE";
     public static final String CONFIG_WATCH_ENABLED = "EDGEPROXY_CONFIG_WATCH_ENABLED";
     public static final String CONFIG_WATCH_INTERVAL_SECS = "EDGEPROXY_CONFIG_WATCH_INTERVAL_SECS";
     public static final String SHUTDOWN_TIMEOUT_SECS = "EDGEPROXY_SHUTDOWN_TIMEOUT_SECS";
@@ -219,8 +221,10 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
                         throw new IllegalArgumentException(unavailable);
                     }
                 });
+        boolean splice = env.bool(SPLICE, defaults.splice());
         return defaults.toBuilder().eventLoops(loops).maxConnections(maxConnections).connectTimeout(connect)
-                .idleTimeout(idle).backendResponseTimeout(response).bufferSize(bufferSize).transport(transport).build();
+                .idleTimeout(idle).backendResponseTimeout(response).bufferSize(bufferSize).transport(transport)
+                .splice(splice).build();
     }
 
     /**

@@ -50,10 +50,21 @@ import java.util.OptionalLong;
  *                       through the library's JNI library, or the JDK's NIO ({@link Transport}).
  *                       Defaults to {@link Transport#defaultTransport()}: {@link Transport#AUTO},
  *                       epoll where it loads.
+ * @param splice         on the epoll transport, a direction whose reads fill whole buffers (bulk)
+ *                       moves its bytes with {@code splice(2)} through a kernel pipe instead of
+ *                       copying them through a buffer (HAProxy's {@code option splice-auto}): at most
+ *                       {@value #SPLICE_PIPES_PER_LOOP} pipes per event loop, each holding up to
+ *                       {@value #SPLICE_PIPE_SIZE} bytes while the destination is slower. No effect
+ *                       on NIO. Defaults to true.
  */
 public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idleTimeout, int connectRetries,
                           int bufferSize, boolean reusePort, int acceptBacklog, int maxConnections,
-                          Duration backendResponseTimeout, Transport transport) {
+                          Duration backendResponseTimeout, Transport transport, boolean splice) {
+
+    /** Splice pipes in use at once per event loop at most: two descriptors each. */
+    public static final int SPLICE_PIPES_PER_LOOP = 32;
+    /** Bytes a splice pipe holds at most (where the kernel allows a pipe that large: fs.pipe-max-size). */
+    public static final int SPLICE_PIPE_SIZE = 1024 * 1024;
 
     /** Defaults to 5 seconds. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -135,7 +146,7 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         return new Builder().eventLoops(eventLoops).connectTimeout(connectTimeout).idleTimeout(idleTimeout)
                 .connectRetries(connectRetries).bufferSize(bufferSize).reusePort(reusePort)
                 .acceptBacklog(acceptBacklog).maxConnections(maxConnections)
-                .backendResponseTimeout(backendResponseTimeout).transport(transport);
+                .backendResponseTimeout(backendResponseTimeout).transport(transport).splice(splice);
     }
 
     /** Builds a {@link ProxyConfig}; see the record's components for each default. */
@@ -152,8 +163,14 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         private Duration backendResponseTimeout = Duration.ZERO;
         /** Null until set: the default reads a system property, so only a build that needs it does. */
         private Transport transport;
+        private boolean splice = true;
 
         private Builder() {
+        }
+
+        public Builder splice(boolean value) {
+            this.splice = value;
+            return this;
         }
 
         public Builder transport(Transport value) {
@@ -209,7 +226,7 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         public ProxyConfig build() {
             return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
                     acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(), backendResponseTimeout,
-                    transport != null ? transport : Transport.defaultTransport());
+                    transport != null ? transport : Transport.defaultTransport(), splice);
         }
     }
 }

@@ -16,9 +16,19 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EdgeProxySettingsTest {
+
+    /**
+     * The default connection cap is read from the descriptors open at the moment, and other threads
+     * of this JVM (loops of earlier tests still closing sockets and pipes, cleaners) may open or close
+     * a few in between two reads: two defaults are compared without it, and it within this drift.
+     */
+    private static final String MAX_CONNECTIONS = "maxConnections";
+    private static final int FD_DRIFT = 8;
+
 
     private static EdgeProxySettings settings(String... keyValues) {
         return EdgeProxySettings.fromEnvironment(env(keyValues), w -> { });
@@ -48,15 +58,15 @@ class EdgeProxySettingsTest {
         assertThat(s.bindingGcInterval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(s.eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(s.bindingMaxEntries()).isEqualTo(100_000);
-        assertThat(s.engine()).isEqualTo(ProxyConfig.ofDefaults());
+        assertThat(s.engine()).usingRecursiveComparison().ignoringFields(MAX_CONNECTIONS).isEqualTo(ProxyConfig.ofDefaults());
         assertThat(s.engine().idleTimeout()).isEqualTo(Duration.ofSeconds(3600));
         assertThat(s.engine().backendResponseTimeout()).isZero();
-        assertThat(s.engine().maxConnections()).isEqualTo(ProxyConfig.defaultMaxConnections());
+        assertThat(s.engine().maxConnections()).isCloseTo(ProxyConfig.defaultMaxConnections(), within(FD_DRIFT));
         assertThat(s.configWatch()).isEmpty();
         assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.configPath()).isEmpty();
         assertThat(s.debug()).isFalse();
-        assertThat(EdgeProxySettings.ofDefaults()).isEqualTo(s);
+        assertThat(EdgeProxySettings.ofDefaults()).usingRecursiveComparison().ignoringFields("engine." + MAX_CONNECTIONS).isEqualTo(s);
         assertThat(EdgeProxySettings.DEFAULT_BINDING_GC_INTERVAL).isEqualTo(EdgeProxy.DEFAULT_BINDING_GC_INTERVAL);
     }
 
@@ -65,7 +75,8 @@ class EdgeProxySettingsTest {
         EdgeProxySettings s = settings("EDGEPROXY_REGION", "  ", "EDGEPROXY_BINDING_TTL_SECS", "",
                 "EDGEPROXY_CONFIG_PATH", "");
 
-        assertThat(s).isEqualTo(EdgeProxySettings.ofDefaults());
+        assertThat(s).usingRecursiveComparison().ignoringFields("engine." + MAX_CONNECTIONS).isEqualTo(EdgeProxySettings.ofDefaults());
+        assertThat(s.engine().maxConnections()).isCloseTo(ProxyConfig.defaultMaxConnections(), within(FD_DRIFT));
     }
 
     @Test
@@ -149,6 +160,15 @@ class EdgeProxySettingsTest {
     }
 
     @Test
+    void splice() {
+        assertThat(settings().engine().splice()).isTrue();
+        assertThat(settings("EDGEPROXY_SPLICE", "false").engine().splice()).isFalse();
+        assertThat(settings("EDGEPROXY_SPLICE", "off").engine().splice()).isFalse();
+        assertThat(settings("EDGEPROXY_SPLICE", "true").engine().splice()).isTrue();
+        assertRejected("EDGEPROXY_SPLICE must be true or false, but was \"auto\"", "EDGEPROXY_SPLICE", "auto");
+    }
+
+    @Test
     void bufferSize() {
         assertThat(EdgeProxySettings.ofDefaults().engine().bufferSize()).isEqualTo(32 * 1024);
         assertThat(settings("EDGEPROXY_BUFFER_SIZE", "262144").engine().bufferSize()).isEqualTo(262144);
@@ -205,7 +225,7 @@ class EdgeProxySettingsTest {
         assertThat(warnings).containsExactly(
                 "ignoring unknown environment variable EDGEPROXY_REGOIN (did you mean EDGEPROXY_REGION?)",
                 "ignoring unknown environment variable EDGEPROXY_SOMETHING_ELSE;"
-                        + " the 42 known ones are listed in docs/configuration.md");
+                        + " the 43 known ones are listed in docs/configuration.md");
     }
 
     @Test

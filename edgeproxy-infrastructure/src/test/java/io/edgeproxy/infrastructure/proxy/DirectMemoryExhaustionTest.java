@@ -41,7 +41,7 @@ class DirectMemoryExhaustionTest {
         Backend b = Backend.builder("b1").app("test").region("sa").country("BR").address("127.0.0.1")
                 .port(Integer.parseInt(args[0])).softLimit(1000).hardLimit(1000).build();
         try (EdgeProxy proxy = EdgeProxy.builder().listenAddress("127.0.0.1:0").backends(List.of(b))
-                .config(ProxyConfig.builder().eventLoops(1).build()).build().start()) {
+                .config(ProxyConfig.builder().eventLoops(1).splice(false).build()).build().start()) {
             System.out.println("PORT " + proxy.localAddress().getPort());
             System.out.flush();
             while (System.in.read() >= 0) {

@@ -2,6 +2,7 @@ package io.edgeproxy.infrastructure.proxy;
 
 import io.edgeproxy.domain.Backend;
 import io.edgeproxy.infrastructure.EdgeProxy;
+import io.edgeproxy.infrastructure.loop.Transport;
 import io.edgeproxy.domain.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The relay through a running proxy over real sockets on 127.0.0.1: integrity, half-close, backpressure, scale. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -162,7 +164,8 @@ class EdgeProxyRelayTest {
         long total = 256L * MiB;
         TcpServer backend = track(new TcpServer(s -> Streams.writeRandom(s.getOutputStream(), 99, total)));
         int bufferSize = 32 * 1024;
-        EdgeProxy proxy = proxyTo(backend.port(), ProxyConfig.builder().bufferSize(bufferSize).build());
+        // The copy path on either transport: splicing holds its bytes in a pipe (the test below).
+        EdgeProxy proxy = proxyTo(backend.port(), ProxyConfig.builder().bufferSize(bufferSize).splice(false).build());
 
         AtomicLong maxHeld = new AtomicLong();
         AtomicBoolean sampling = new AtomicBoolean(true);
@@ -182,6 +185,52 @@ class EdgeProxyRelayTest {
         assertThat(received).isEqualTo(Streams.writeRandom(OutputStreams.NULL, 99, total));
         // One pair, two directions, at most one buffer each.
         assertThat(maxHeld.get()).isPositive().isLessThanOrEqualTo(2L * bufferSize);
+    }
+
+    @Test
+    void bulkToASlowReaderIsSplicedThroughAPipeThatHoldsAtMostItsSize() throws Exception {
+        assumeTrue(Transport.defaultTransport().resolved() == Transport.EPOLL, "splice is a feature of the epoll transport");
+        long total = 256L * MiB;
+        TcpServer backend = track(new TcpServer(s -> Streams.writeRandom(s.getOutputStream(), 7, total)));
+        EdgeProxy proxy = proxyTo(backend.port(), ProxyConfig.ofDefaults());
+        long pipesBefore = openPipes();
+
+        AtomicLong maxHeld = new AtomicLong();
+        AtomicLong maxPipes = new AtomicLong();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Future<?> sampler = threads.submit(() -> {
+            while (sampling.get()) {
+                maxHeld.accumulateAndGet(proxy.bufferBytesInUse(), Math::max);
+                maxPipes.accumulateAndGet(openPipes(), Math::max);
+            }
+            return null;
+        });
+        Streams.Digest received;
+        try (Socket s = connect(proxy, 16 * 1024)) {
+            received = readSlowly(s.getInputStream());
+        }
+        sampling.set(false);
+        sampler.get();
+
+        assertThat(received).isEqualTo(Streams.writeRandom(OutputStreams.NULL, 7, total));
+        assertThat(maxPipes.get()).as("pipe descriptors open while the bulk moved").isGreaterThan(pipesBefore);
+        // What waits for the slow reader sits in the pipe, at most its size (plus a buffer of the
+        // copy path before the bulk was recognised).
+        assertThat(maxHeld.get()).isPositive()
+                .isLessThanOrEqualTo(ProxyConfig.SPLICE_PIPE_SIZE + (long) ProxyConfig.DEFAULT_BUFFER_SIZE);
+    }
+
+    /** Pipe descriptors this process has open (each pipe has two). */
+    private static long openPipes() throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(fd).toString().startsWith("pipe:");
+                } catch (java.io.IOException | UnsupportedOperationException e) {
+                    return false; // closed meanwhile (the listing's own descriptor among them)
+                }
+            }).count();
+        }
     }
 
     /** Reads in small gulps with pauses, so the proxy keeps hitting a full client socket. */

@@ -390,6 +390,58 @@ final class EpollSocketChannel extends SocketChannel {
         }
     }
 
+    /**
+     * Moves up to {@code len} bytes from this socket into a pipe's write end without copying them
+     * (for {@link SplicePipe}); a read, under the read lock. Non-blocking mode only.
+     *
+     * @return the bytes moved, 0 when the socket has none or the pipe no room, -1 at end of stream
+     */
+    int spliceInto(int pipeWriteFd, int len) throws IOException {
+        synchronized (fd) {
+            if (isBlocking()) {
+                throw new java.nio.channels.IllegalBlockingModeException();
+            }
+            int f = fd.enter();
+            try {
+                if (state != CONNECTED) {
+                    throw new NotYetConnectedException();
+                }
+                if (inputShutdown) {
+                    return -1;
+                }
+                return Native.splice(f, pipeWriteFd, len, true);
+            } finally {
+                fd.exit();
+            }
+        }
+    }
+
+    /**
+     * Moves up to {@code len} bytes from a pipe's read end into this socket without copying them
+     * (for {@link SplicePipe}); a write, under the write lock. Non-blocking mode only.
+     *
+     * @return the bytes moved, 0 when the socket has no room
+     */
+    int spliceFrom(int pipeReadFd, int len) throws IOException {
+        synchronized (this) {
+            if (isBlocking()) {
+                throw new java.nio.channels.IllegalBlockingModeException();
+            }
+            int f = fd.enter();
+            try {
+                if (state != CONNECTED) {
+                    throw new NotYetConnectedException();
+                }
+                if (outputShutdown) {
+                    throw new ClosedChannelException();
+                }
+                return Native.splice(pipeReadFd, f, len, false);
+            } finally {
+                fd.exit();
+            }
+        }
+    }
+
     /** A read-only heap buffer: its bytes through a copy. */
     private static int writeCopy(int f, ByteBuffer src, int len) throws IOException {
         byte[] copy = new byte[Math.min(len, 16384)];

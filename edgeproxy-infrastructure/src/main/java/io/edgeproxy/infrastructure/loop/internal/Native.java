@@ -152,6 +152,22 @@ final class Native {
      */
     static native int read(int fd, ByteBuffer directBuf, int pos, int len) throws IOException;
 
+    /**
+     * {@code pipe2(O_NONBLOCK | O_CLOEXEC)}, then {@code F_SETPIPE_SZ} to at least {@code size}
+     * bytes where the kernel allows it.
+     *
+     * @return the read end in the high 32 bits, the write end in the low 32
+     */
+    static native long pipe(int size) throws IOException;
+
+    /**
+     * {@code splice(in, out, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)}: a socket into a pipe
+     * ({@code fromSocket}) or a pipe into a socket.
+     *
+     * @return the bytes moved, {@link #AGAIN}, or {@link #EOF} when a socket source is at its end
+     */
+    static native int splice(int in, int out, int len, boolean fromSocket) throws IOException;
+
     /** As {@link #read} into {@code array[off .. off + len)}. */
     static native int readArray(int fd, byte[] array, int off, int len) throws IOException;
 

@@ -1,11 +1,15 @@
 package io.edgeproxy.infrastructure.proxy.internal;
 
+import io.edgeproxy.infrastructure.loop.internal.SplicePipe;
+
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
  * One way of a relayed pair: client to backend ("up") or backend to client ("down"). Holds at most
- * one buffer, and only while the destination is slower than the source. Confined to the pair's loop.
+ * one buffer, and only while the destination is slower than the source; once its bulk starts on the
+ * epoll transport, a splice pipe instead, which holds at most a buffer's worth in the kernel.
+ * Confined to the pair's loop.
  */
 final class Direction {
 
@@ -14,6 +18,8 @@ final class Direction {
     SocketChannel dst;
     /** Bytes read but not yet written: only while the peer is slow. */
     ByteBuffer pending;
+    /** The pipe bytes are spliced through once this direction carries bulk; null while it copies. */
+    SplicePipe pipe;
     /** The source sent end-of-stream. */
     boolean eof;
     /** End-of-stream was passed on to the destination. */
@@ -28,7 +34,12 @@ final class Direction {
     }
 
     boolean wantsRead() {
-        return !eof && pending == null;
+        return !eof && !hasPending();
+    }
+
+    /** @return whether bytes read wait for the destination: in a buffer or in the pipe */
+    boolean hasPending() {
+        return pending != null || (pipe != null && pipe.size() > 0);
     }
 
     void count(int n) {
@@ -43,10 +54,14 @@ final class Direction {
         return n;
     }
 
-    void releaseBuffer(BufferPool pool) {
+    void release(BufferPool buffers, PipePool pipes) {
         if (pending != null) {
-            pool.release(pending);
+            buffers.release(pending);
             pending = null;
+        }
+        if (pipe != null) {
+            pipes.release(pipe);
+            pipe = null;
         }
     }
 }

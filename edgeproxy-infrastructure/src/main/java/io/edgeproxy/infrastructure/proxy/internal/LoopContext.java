@@ -15,13 +15,16 @@ final class LoopContext {
 
     final EventLoop loop;
     final BufferPool buffers;
+    /** The loop's splice pipes; null where bytes are never spliced (NIO, or splicing off). */
+    final PipePool pipes;
     private ProxyConnection head;
     private long nextId;
     private long lastWarnNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
 
-    LoopContext(EventLoop loop, int bufferSize, int retainedBuffers) {
+    LoopContext(EventLoop loop, int bufferSize, int retainedBuffers, boolean splice) {
         this.loop = loop;
         this.buffers = new BufferPool(bufferSize, retainedBuffers);
+        this.pipes = splice ? new PipePool(io.edgeproxy.infrastructure.proxy.ProxyConfig.SPLICE_PIPE_SIZE) : null;
     }
 
     /** @return an id unique in the process: a per-loop sequence with the loop's index in the low byte */
@@ -68,6 +71,9 @@ final class LoopContext {
             if (head == c) {
                 remove(c);
             }
+        }
+        if (pipes != null) {
+            pipes.closeFree();
         }
     }
 }

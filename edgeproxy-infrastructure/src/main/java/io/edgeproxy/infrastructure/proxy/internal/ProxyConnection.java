@@ -5,9 +5,11 @@ import io.edgeproxy.domain.routing.Route;
 import io.edgeproxy.infrastructure.loop.ChannelHandler;
 import io.edgeproxy.infrastructure.loop.EventLoop;
 import io.edgeproxy.infrastructure.loop.LoopTimer;
+import io.edgeproxy.infrastructure.loop.internal.SplicePipe;
 import io.edgeproxy.infrastructure.proxy.BackendGate;
 import io.edgeproxy.infrastructure.proxy.CloseReason;
 import io.edgeproxy.infrastructure.proxy.ProxiedConnection;
+import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import io.edgeproxy.infrastructure.proxy.RejectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -483,6 +485,13 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
 
     /** Reads from {@code d.src} and writes to {@code d.dst} until the source is drained or the peer is full. */
     private void relay(Direction d) {
+        if (d.hasPending()) {
+            return; // what was read before goes first: the destination's write readiness flushes it
+        }
+        if (d.pipe != null) {
+            splice(d);
+            return;
+        }
         BufferPool pool = lc.buffers;
         for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
             ByteBuffer b = pool.take();
@@ -523,35 +532,99 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
                 abort(d.isUp ? "backend write" : "client write", e, d.isUp);
                 return;
             }
-            lastActivityNanos = loop.nanoTime();
-            d.count(n);
-            if (!d.isUp) {
-                awaitingAnswerSinceNanos = 0;
-            } else if (awaitingAnswerSinceNanos == 0 && !down.eof) { // a backend that half-closed owes no answer
-                awaitingAnswerSinceNanos = lastActivityNanos;
-                if (ctx.config().backendResponseTimeout().toNanos() > 0) {
-                    scheduleRelayTimer();
-                }
-            }
             boolean full = b.hasRemaining();
             if (full) {
                 d.pending = b;
             } else {
                 pool.release(b);
             }
-            if (up.unreported + down.unreported >= REPORT_BYTES) {
-                reportBytes();
-            }
+            relayed(d, n);
             if (firstBackendByte) {
                 attempt.verdict(true); // after the buffer is stored or given back: a throwing gate leaks nothing
             }
             if (full || n < b.capacity()) {
                 return;
             }
+            // A whole buffer at once: bulk. Go on without copying where both sockets allow it.
+            if (lc.pipes != null && SplicePipe.supports(d.src, d.dst)
+                    && (d.pipe = lc.pipes.take(loop.nanoTime())) != null) {
+                splice(d);
+                return;
+            }
+        }
+    }
+
+    /**
+     * As {@link #relay}, through the direction's pipe: {@code splice} from the source into the pipe,
+     * then from the pipe into the destination. What the destination cannot take stays in the pipe
+     * (at most a pipe's worth) until it has room.
+     */
+    private void splice(Direction d) {
+        int max = ProxyConfig.SPLICE_PIPE_SIZE;
+        for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
+            int n;
+            try {
+                n = d.pipe.fill(d.src, max);
+            } catch (IOException e) {
+                abort(d.isUp ? "client read" : "backend read", e, !d.isUp);
+                return;
+            }
+            if (n < 0) {
+                d.eof = true;
+                if (!d.isUp) {
+                    awaitingAnswerSinceNanos = 0;
+                }
+                endIfFlushed(d);
+                return;
+            }
+            if (n == 0) {
+                return;
+            }
+            lc.pipes.moved(n);
+            try {
+                lc.pipes.moved(-d.pipe.drain(d.dst));
+            } catch (IOException e) {
+                abort(d.isUp ? "backend write" : "client write", e, d.isUp);
+                return;
+            }
+            relayed(d, n);
+            if (d.pipe.size() > 0 || n < max) {
+                return;
+            }
+        }
+    }
+
+    /** Accounts for {@code n} bytes passed from {@code d.src} towards {@code d.dst}. */
+    private void relayed(Direction d, int n) {
+        lastActivityNanos = loop.nanoTime();
+        d.count(n);
+        if (!d.isUp) {
+            awaitingAnswerSinceNanos = 0;
+        } else if (awaitingAnswerSinceNanos == 0 && !down.eof) { // a backend that half-closed owes no answer
+            awaitingAnswerSinceNanos = lastActivityNanos;
+            if (ctx.config().backendResponseTimeout().toNanos() > 0) {
+                scheduleRelayTimer();
+            }
+        }
+        if (up.unreported + down.unreported >= REPORT_BYTES) {
+            reportBytes();
         }
     }
 
     private void flush(Direction d) {
+        if (d.pipe != null && d.pipe.size() > 0) {
+            try {
+                lc.pipes.moved(-d.pipe.drain(d.dst));
+            } catch (IOException e) {
+                abort(d.isUp ? "backend write" : "client write", e, d.isUp);
+                return;
+            }
+            lastActivityNanos = loop.nanoTime();
+            if (d.pipe.size() == 0) {
+                endIfFlushed(d);
+            }
+            return;
+        }
         if (d.pending == null) {
             return;
         }
@@ -571,7 +644,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
 
     /** Passes end-of-stream on once everything read before it was written. */
     private void endIfFlushed(Direction d) {
-        if (!d.eof || d.pending != null || d.ended) {
+        if (!d.eof || d.hasPending() || d.ended) {
             return;
         }
         d.ended = true;
@@ -603,8 +676,8 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
 
     private void updateInterest() {
         boolean mayRead = starvedUntilNanos == 0;
-        int c = (mayRead && up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.pending != null ? SelectionKey.OP_WRITE : 0);
-        int b = (mayRead && down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.pending != null ? SelectionKey.OP_WRITE : 0);
+        int c = (mayRead && up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.hasPending() ? SelectionKey.OP_WRITE : 0);
+        int b = (mayRead && down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.hasPending() ? SelectionKey.OP_WRITE : 0);
         if (c != clientOps) {
             clientKey.interestOps(c);
             clientOps = c;
@@ -674,8 +747,8 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         lc.remove(this);
         loop.closeSoon(client);
         closeBackend();
-        up.releaseBuffer(lc.buffers);
-        down.releaseBuffer(lc.buffers);
+        up.release(lc.buffers, lc.pipes);
+        down.release(lc.buffers, lc.pipes);
         if (attempt.active()) {
             if (reason == CloseReason.COMPLETED && attempt.backendAnswered) {
                 attempt.verdict(true); // both ways ended normally, the backend having answered: a success

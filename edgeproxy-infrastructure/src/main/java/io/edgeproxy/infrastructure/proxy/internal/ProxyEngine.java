@@ -62,7 +62,8 @@ public final class ProxyEngine {
         List<LoopContext> contexts = new ArrayList<>();
         for (int i = 0; i < group.size(); i++) {
             contexts.add(new LoopContext(group.get(i), ctx.config().bufferSize(),
-                        Math.max(1, RETAINED_BYTES / ctx.config().bufferSize())));
+                        Math.max(1, RETAINED_BYTES / ctx.config().bufferSize()),
+                        ctx.config().splice() && group.transport() == io.edgeproxy.infrastructure.loop.Transport.EPOLL));
         }
         loops = List.copyOf(contexts);
         group.onStop(i -> loops.get(i)::resetAll);
@@ -145,7 +146,7 @@ public final class ProxyEngine {
     public long bufferBytesInUse() {
         long sum = 0;
         for (LoopContext lc : loops) {
-            sum += lc.buffers.inUseBytes();
+            sum += lc.buffers.inUseBytes() + (lc.pipes != null ? lc.pipes.heldBytes() : 0);
         }
         return sum;
     }
