@@ -560,23 +560,36 @@ JNIEXPORT jint JNICALL NATIVE(write)(JNIEnv *env, jclass clazz UNUSED, jint fd, 
 
 /* ------------------------------------------------------------------ splice through a pipe */
 
-/* A non-blocking pipe of at least `size` bytes (the kernel rounds up to whole pages; a size it
-   refuses leaves its default): the read end in the high 32 bits, the write end in the low. */
-JNIEXPORT jlong JNICALL NATIVE(pipe)(JNIEnv *env, jclass clazz UNUSED, jint size) {
+/* A non-blocking pipe of `size` bytes where the kernel allows it (fs.pipe-max-size; a user past
+   fs.pipe-user-pages-soft gets a small one and cannot grow it): the read end in the high 32 bits,
+   the write end in the low. One smaller than `minimum` is closed and refused with an IOException. */
+JNIEXPORT jlong JNICALL NATIVE(pipe)(JNIEnv *env, jclass clazz UNUSED, jint size, jint minimum) {
     int fds[2];
+    int granted;
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
         throw_io(env, "pipe2", errno);
         return -1;
     }
     if (size > 0) {
-        (void) fcntl(fds[1], F_SETPIPE_SZ, size);
+        (void) fcntl(fds[1], F_SETPIPE_SZ, size); /* refused: the size it has is checked below */
+    }
+    granted = fcntl(fds[1], F_GETPIPE_SZ);
+    if (granted < minimum) {
+        char message[128];
+        close(fds[0]);
+        close(fds[1]);
+        snprintf(message, sizeof message, "pipe: %d bytes granted, fewer than %d", granted, (int) minimum);
+        (*env)->ThrowNew(env, ioException, message);
+        return -1;
     }
     return ((jlong) fds[0] << 32) | (jlong) (uint32_t) fds[1];
 }
 
 /* splice(in -> out) of up to len bytes without copying them through user space: a socket into a
    pipe, or a pipe into a socket. Count, AGAIN (the source has nothing or the destination no room),
-   EOF (a socket source at end of stream), or -1 with an exception mapped as read and write. */
+   EOF (a socket source that splice sees at its end; it also stops in front of urgent data, which
+   the caller tells apart with a read), or -1 with an exception mapped as read and write. Unlike
+   send(), splice has no MSG_NOSIGNAL: a reset peer raises SIGPIPE, which the JVM ignores. */
 JNIEXPORT jint JNICALL NATIVE(splice)(JNIEnv *env, jclass clazz UNUSED, jint in, jint out, jint len,
                                       jboolean fromSocket) {
     ssize_t n;

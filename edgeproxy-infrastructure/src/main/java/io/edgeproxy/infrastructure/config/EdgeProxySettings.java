@@ -204,7 +204,8 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
     private static ProxyConfig readEngine(Env env) {
         ProxyConfig defaults = ProxyConfig.ofDefaults();
         int loops = env.intInRange(EVENT_LOOPS, defaults.eventLoops(), 1, ProxyConfig.MAX_EVENT_LOOPS);
-        int maxConnections = env.positiveInt(MAX_CONNECTIONS, defaults.maxConnections());
+        // Unset, the cap is the builder's default for the loops and splice read here (pipes take descriptors)
+        Integer maxConnections = env.get(MAX_CONNECTIONS).isPresent() ? env.positiveInt(MAX_CONNECTIONS, 1) : null;
         Duration connect = env.checked(CONNECT_TIMEOUT_SECS, env.seconds(CONNECT_TIMEOUT_SECS, defaults.connectTimeout()),
                 defaults.connectTimeout(), d -> defaults.toBuilder().connectTimeout(d).build());
         Duration idle = env.checked(IDLE_TIMEOUT_SECS, env.secondsOrZero(IDLE_TIMEOUT_SECS, defaults.idleTimeout()),
@@ -222,9 +223,14 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
                     }
                 });
         boolean splice = env.bool(SPLICE, defaults.splice());
-        return defaults.toBuilder().eventLoops(loops).maxConnections(maxConnections).connectTimeout(connect)
-                .idleTimeout(idle).backendResponseTimeout(response).bufferSize(bufferSize).transport(transport)
-                .splice(splice).build();
+        ProxyConfig.Builder b = ProxyConfig.builder().eventLoops(loops).connectTimeout(connect).idleTimeout(idle)
+                .backendResponseTimeout(response).bufferSize(bufferSize).transport(transport).splice(splice)
+                .reusePort(defaults.reusePort()).acceptBacklog(defaults.acceptBacklog())
+                .connectRetries(defaults.connectRetries());
+        if (maxConnections != null) {
+            b.maxConnections(maxConnections);
+        }
+        return b.build();
     }
 
     /**

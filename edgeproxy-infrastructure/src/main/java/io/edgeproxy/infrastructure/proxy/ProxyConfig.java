@@ -42,7 +42,8 @@ import java.util.OptionalLong;
  *                       {@code maxconn} does) and resumes below it. Defaults to what the process's
  *                       descriptor limit allows: two descriptors per pair, after those already
  *                       open and a reserve of {@value #DESCRIPTOR_RESERVE} (see
- *                       {@link #defaultMaxConnections()}).
+ *                       {@link #defaultMaxConnections()}), less {@value #SPLICE_PIPES_PER_LOOP}
+ *                       per event loop for splice pipes when {@code splice} is on.
  * @param backendResponseTimeout when the client has sent bytes and the backend has sent nothing
  *                       for this long, the connection is closed and counted as a backend failure;
  *                       {@link Duration#ZERO} switches it off. Defaults to off.
@@ -130,6 +131,16 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         }
         long open = Descriptors.open().orElse(0);
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (limit.getAsLong() - open - DESCRIPTOR_RESERVE) / 2));
+    }
+
+    /**
+     * @return {@link #defaultMaxConnections()}, less what splice pipes may take: each pipe has two
+     *         descriptors, as a pair has, so {@value #SPLICE_PIPES_PER_LOOP} connections per loop
+     *         when {@code splice} is on; at least 1
+     */
+    static int defaultMaxConnections(int eventLoops, boolean splice) {
+        int n = defaultMaxConnections();
+        return splice ? (int) Math.max(1, n - (long) SPLICE_PIPES_PER_LOOP * Math.max(0, eventLoops)) : n;
     }
 
     /** @return the configuration with every default */
@@ -225,7 +236,8 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
 
         public ProxyConfig build() {
             return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
-                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(), backendResponseTimeout,
+                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(eventLoops, splice),
+                    backendResponseTimeout,
                     transport != null ? transport : Transport.defaultTransport(), splice);
         }
     }

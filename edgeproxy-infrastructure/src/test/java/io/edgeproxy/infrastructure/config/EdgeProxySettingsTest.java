@@ -61,7 +61,7 @@ class EdgeProxySettingsTest {
         assertThat(s.engine()).usingRecursiveComparison().ignoringFields(MAX_CONNECTIONS).isEqualTo(ProxyConfig.ofDefaults());
         assertThat(s.engine().idleTimeout()).isEqualTo(Duration.ofSeconds(3600));
         assertThat(s.engine().backendResponseTimeout()).isZero();
-        assertThat(s.engine().maxConnections()).isCloseTo(ProxyConfig.defaultMaxConnections(), within(FD_DRIFT));
+        assertThat(s.engine().maxConnections()).isCloseTo(ProxyConfig.ofDefaults().maxConnections(), within(FD_DRIFT));
         assertThat(s.configWatch()).isEmpty();
         assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.configPath()).isEmpty();
@@ -76,7 +76,7 @@ class EdgeProxySettingsTest {
                 "EDGEPROXY_CONFIG_PATH", "");
 
         assertThat(s).usingRecursiveComparison().ignoringFields("engine." + MAX_CONNECTIONS).isEqualTo(EdgeProxySettings.ofDefaults());
-        assertThat(s.engine().maxConnections()).isCloseTo(ProxyConfig.defaultMaxConnections(), within(FD_DRIFT));
+        assertThat(s.engine().maxConnections()).isCloseTo(ProxyConfig.ofDefaults().maxConnections(), within(FD_DRIFT));
     }
 
     @Test
@@ -252,7 +252,7 @@ class EdgeProxySettingsTest {
         }
         // The default connection cap follows the descriptors open when it is computed, which the
         // proxy's start and stop in between may change by one or two.
-        int expected = ProxyConfig.defaultMaxConnections();
+        int expected = ProxyConfig.builder().eventLoops(1).build().maxConnections();
         assertThat(s.proxyConfig().maxConnections()).isBetween(expected - 4, expected + 4);
         assertThat(s.proxyConfig()).isEqualTo(ProxyConfig.builder().eventLoops(1).maxConnections(s.proxyConfig().maxConnections()).build());
     }

@@ -218,10 +218,39 @@ class EdgeProxyRelayTest {
         // copy path before the bulk was recognised).
         assertThat(maxHeld.get()).isPositive()
                 .isLessThanOrEqualTo(ProxyConfig.SPLICE_PIPE_SIZE + (long) ProxyConfig.DEFAULT_BUFFER_SIZE);
+        proxy.close();
+        Eventually.await(Duration.ofSeconds(5), "the stopped proxy's pipes are closed", () -> openPipes() <= pipesBefore);
+    }
+
+    @Test
+    void urgentDataInTheMiddleOfAnUploadIsSkippedAndWhatFollowsItArrives() throws Exception {
+        // A backend that starts reading late, so the upload, the urgent byte and what follows sit in
+        // the proxy's receive queue together: the relay meets the urgent mark in the middle of a burst
+        // (on epoll, while it splices: splice stops in front of urgent data, a read skips it).
+        CompletableFuture<byte[]> arrived = new CompletableFuture<>();
+        TcpServer backend = track(new TcpServer(s -> {
+            Thread.sleep(500);
+            arrived.complete(s.getInputStream().readAllBytes());
+        }));
+        EdgeProxy proxy = proxyTo(backend.port(), ProxyConfig.ofDefaults());
+        byte[] upload = new byte[1024 * 1024];
+        new java.util.Random(3).nextBytes(upload);
+        try (Socket s = connect(proxy)) {
+            s.getOutputStream().write(upload);
+            s.sendUrgentData('!');
+            s.getOutputStream().write("tail".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            byte[] got = arrived.get(30, TimeUnit.SECONDS);
+            // As a read() relays it (no SO_OOBINLINE): the urgent byte is not part of the stream.
+            byte[] expected = java.util.Arrays.copyOf(upload, upload.length + 4);
+            System.arraycopy("tail".getBytes(StandardCharsets.US_ASCII), 0, expected, upload.length, 4);
+            assertThat(got.length).isEqualTo(expected.length);
+            assertThat(got).isEqualTo(expected);
+        }
     }
 
     /** Pipe descriptors this process has open (each pipe has two). */
-    private static long openPipes() throws java.io.IOException {
+    private static long openPipes() {
         try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
                 try {
@@ -230,6 +259,8 @@ class EdgeProxyRelayTest {
                     return false; // closed meanwhile (the listing's own descriptor among them)
                 }
             }).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -32,12 +32,13 @@ public final class SplicePipe implements Closeable {
     }
 
     /**
-     * A new pipe of at least {@code capacity} bytes where the kernel allows it.
+     * A new pipe of {@code capacity} bytes where the kernel allows it ({@code fs.pipe-max-size}, and
+     * {@code fs.pipe-user-pages-soft} for a user without {@code CAP_SYS_RESOURCE}).
      *
-     * @throws IOException no descriptors left, or pipes refused
+     * @throws IOException no descriptors left, or the kernel granted fewer than {@code minimum} bytes
      */
-    public static SplicePipe open(int capacity) throws IOException {
-        long fds = Native.pipe(capacity);
+    public static SplicePipe open(int capacity, int minimum) throws IOException {
+        long fds = Native.pipe(capacity, minimum);
         return new SplicePipe((int) (fds >>> 32), (int) fds);
     }
 

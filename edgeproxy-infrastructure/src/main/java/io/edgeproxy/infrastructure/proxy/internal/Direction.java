@@ -7,8 +7,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * One way of a relayed pair: client to backend ("up") or backend to client ("down"). Holds at most
- * one buffer, and only while the destination is slower than the source; once its bulk starts on the
- * epoll transport, a splice pipe instead, which holds at most a buffer's worth in the kernel.
+ * one buffer, and only while the destination is slower than the source; during a burst of bulk on
+ * the epoll transport, a splice pipe instead, which holds at most a pipe's worth in the kernel.
  * Confined to the pair's loop.
  */
 final class Direction {

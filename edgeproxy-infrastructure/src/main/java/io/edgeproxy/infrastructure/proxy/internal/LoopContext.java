@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the proxy keeps per event loop: the loop's relay buffers, its open connections (an intrusive
  * list, so a stop can close them all), connection ids and the warning rate limit. Confined to the
- * loop's thread, except {@link BufferPool#inUseBytes()}.
+ * loop's thread, except {@link BufferPool#inUseBytes()} and {@link PipePool#heldBytes()}.
  */
 final class LoopContext {
 
@@ -24,7 +24,7 @@ final class LoopContext {
     LoopContext(EventLoop loop, int bufferSize, int retainedBuffers, boolean splice) {
         this.loop = loop;
         this.buffers = new BufferPool(bufferSize, retainedBuffers);
-        this.pipes = splice ? new PipePool(io.edgeproxy.infrastructure.proxy.ProxyConfig.SPLICE_PIPE_SIZE) : null;
+        this.pipes = splice ? new PipePool(io.edgeproxy.infrastructure.proxy.ProxyConfig.SPLICE_PIPE_SIZE, bufferSize) : null;
     }
 
     /** @return an id unique in the process: a per-loop sequence with the loop's index in the low byte */

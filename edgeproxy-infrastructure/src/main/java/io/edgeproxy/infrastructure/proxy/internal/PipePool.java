@@ -8,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The splice pipes of one event loop. A direction of a pair takes one when its bulk starts (a read
- * filled a whole relay buffer) and keeps it until the pair closes. At most {@value #MAX_IN_USE} are
+ * The splice pipes of one event loop. A direction of a pair takes one when a burst of bulk starts (a
+ * read filled a whole relay buffer) and gives it back once it is empty and the source has nothing
+ * more for now, or when the pair closes. At most {@value #MAX_IN_USE} are
  * in use per loop, so pipes take at most {@code 2 x MAX_IN_USE} descriptors per loop from the
  * connections' budget; beyond that, and for a while after the kernel refused one (no descriptors
  * left), directions relay by copying as before. Confined to its loop, except {@link #heldBytes()}.
@@ -23,21 +24,29 @@ final class PipePool {
     private static final long BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final int capacity;
+    private final int minimum;
     private final ArrayDeque<SplicePipe> free = new ArrayDeque<>();
     private int inUse;
     private long held;
     private final AtomicLong heldBytes = new AtomicLong();
     /** Until when opening is not tried again after the kernel refused a pipe (0: try). */
     private long refusedUntil;
+    /** The loop stopped: no pipe is handed out any more, and one given back is closed. */
+    private boolean closed;
 
-    /** @param capacity bytes a pipe should hold at most */
-    PipePool(int capacity) {
+    /**
+     * @param capacity bytes a pipe is asked to hold
+     * @param minimum  a pipe the kernel grants smaller than this is refused: splicing through it would
+     *                 take more system calls than copying through a relay buffer of this size
+     */
+    PipePool(int capacity, int minimum) {
         this.capacity = capacity;
+        this.minimum = minimum;
     }
 
     /** @return a pipe, or null: the cap is reached, or the kernel refused one lately */
     SplicePipe take(long nowNanos) {
-        if (inUse >= MAX_IN_USE) {
+        if (closed || inUse >= MAX_IN_USE) {
             return null;
         }
         SplicePipe p = free.pollLast();
@@ -46,10 +55,12 @@ final class PipePool {
                 return null;
             }
             try {
-                p = SplicePipe.open(capacity);
+                p = SplicePipe.open(capacity, minimum);
                 refusedUntil = 0;
             } catch (IOException e) {
-                refusedUntil = nowNanos + BACKOFF_NANOS; // EMFILE, ENFILE: the connections need the descriptors more
+                // EMFILE, ENFILE (the connections need the descriptors more), or a pipe smaller than
+                // a buffer (the user's pipe pages at fs.pipe-user-pages-soft): copying is faster then
+                refusedUntil = nowNanos + BACKOFF_NANOS;
                 return null;
             }
         }
@@ -72,15 +83,16 @@ final class PipePool {
     void release(SplicePipe p) {
         inUse--;
         moved(-p.size());
-        if (p.size() == 0 && free.size() < MAX_FREE) {
+        if (!closed && p.size() == 0 && free.size() < MAX_FREE) {
             free.addLast(p);
         } else {
             p.close();
         }
     }
 
-    /** Closes the pipes kept for reuse (the loop is stopping). */
+    /** Closes the pipes kept for reuse and refuses more (the loop is stopping). */
     void closeFree() {
+        closed = true;
         SplicePipe p;
         while ((p = free.pollLast()) != null) {
             p.close();

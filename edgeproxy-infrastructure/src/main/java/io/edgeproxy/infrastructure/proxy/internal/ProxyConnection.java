@@ -36,7 +36,8 @@ import java.util.Set;
  * answer to them, each without waiting for a select round. Each {@link Direction} is relayed by
  * read-into-buffer, write-to-peer: if the peer cannot take everything, the direction keeps its one
  * buffer, stops reading its source and waits for the peer to become writable. That is the whole of
- * backpressure: a pair never holds more than one buffer per direction. End of stream from one side
+ * backpressure: a pair never holds more than one buffer per direction (on epoll, a burst of bulk
+ * goes through a splice pipe instead, which holds at most a pipe's worth). End of stream from one side
  * is passed on as {@code shutdownOutput} once its buffer is flushed, the other direction carries on
  * (half-close); the pair closes when both directions have ended, or at once on any I/O error.
  *
@@ -490,8 +491,17 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
         }
         if (d.pipe != null) {
             splice(d);
-            return;
+        } else {
+            copy(d, true);
         }
+    }
+
+    /**
+     * Reads into a buffer and writes it on, up to {@value #MAX_READS_PER_EVENT} times while reads
+     * fill the buffer. {@code maySplice}: a read that fills a whole buffer is bulk, and the rest of
+     * this burst goes through a splice pipe where the transport has one.
+     */
+    private void copy(Direction d, boolean maySplice) {
         BufferPool pool = lc.buffers;
         for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
             ByteBuffer b = pool.take();
@@ -546,7 +556,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
                 return;
             }
             // A whole buffer at once: bulk. Go on without copying where both sockets allow it.
-            if (lc.pipes != null && SplicePipe.supports(d.src, d.dst)
+            if (maySplice && lc.pipes != null && SplicePipe.supports(d.src, d.dst)
                     && (d.pipe = lc.pipes.take(loop.nanoTime())) != null) {
                 splice(d);
                 return;
@@ -555,42 +565,43 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
     }
 
     /**
-     * As {@link #relay}, through the direction's pipe: {@code splice} from the source into the pipe,
-     * then from the pipe into the destination. What the destination cannot take stays in the pipe
-     * (at most a pipe's worth) until it has room.
+     * One move of the burst through the direction's pipe: {@code splice} from the source into the
+     * pipe, then from the pipe into the destination; the loop comes back while the source has more
+     * (level-triggered), so one event moves at most a pipe's worth and other pairs get their turn.
+     * What the destination cannot take stays in the pipe until it has room. A pipe goes back to the
+     * loop's pool as soon as it is empty and the source has nothing more for now, so an idle pair
+     * holds none.
+     *
+     * <p>Only a read tells the source's end of stream and urgent data apart from "nothing now":
+     * {@code splice} stops in front of an urgent byte (a read skips it) and then answers as if the
+     * socket were empty, or at its end when a FIN follows. So when a splice moves nothing, the pipe
+     * goes back and the copy path reads once more.
      */
     private void splice(Direction d) {
-        int max = ProxyConfig.SPLICE_PIPE_SIZE;
-        for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
-            int n;
-            try {
-                n = d.pipe.fill(d.src, max);
-            } catch (IOException e) {
-                abort(d.isUp ? "client read" : "backend read", e, !d.isUp);
-                return;
-            }
-            if (n < 0) {
-                d.eof = true;
-                if (!d.isUp) {
-                    awaitingAnswerSinceNanos = 0;
-                }
-                endIfFlushed(d);
-                return;
-            }
-            if (n == 0) {
-                return;
-            }
-            lc.pipes.moved(n);
-            try {
-                lc.pipes.moved(-d.pipe.drain(d.dst));
-            } catch (IOException e) {
-                abort(d.isUp ? "backend write" : "client write", e, d.isUp);
-                return;
-            }
-            relayed(d, n);
-            if (d.pipe.size() > 0 || n < max) {
-                return;
-            }
+        int n;
+        try {
+            n = d.pipe.fill(d.src, ProxyConfig.SPLICE_PIPE_SIZE);
+        } catch (IOException e) {
+            abort(d.isUp ? "client read" : "backend read", e, !d.isUp);
+            return;
+        }
+        if (n <= 0) {
+            lc.pipes.release(d.pipe);
+            d.pipe = null;
+            copy(d, false);
+            return;
+        }
+        lc.pipes.moved(n);
+        try {
+            lc.pipes.moved(-d.pipe.drain(d.dst));
+        } catch (IOException e) {
+            abort(d.isUp ? "backend write" : "client write", e, d.isUp);
+            return;
+        }
+        relayed(d, n);
+        if (d.pipe.size() == 0 && n < ProxyConfig.SPLICE_PIPE_SIZE) {
+            lc.pipes.release(d.pipe); // the source is drained for now
+            d.pipe = null;
         }
     }
 
@@ -621,6 +632,8 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             }
             lastActivityNanos = loop.nanoTime();
             if (d.pipe.size() == 0) {
+                lc.pipes.release(d.pipe); // reading resumes through the copy path, which takes one again for bulk
+                d.pipe = null;
                 endIfFlushed(d);
             }
             return;
