@@ -514,8 +514,9 @@ static jint do_read(JNIEnv *env, int fd, void *dst, size_t len) {
     return -1;
 }
 
-/* send() rather than write() for MSG_NOSIGNAL: a closed peer gives EPIPE, never a SIGPIPE, even in
-   a process whose SIGPIPE is not ignored (the JVM ignores it, an embedding launcher might not). */
+/* send() rather than write() for MSG_NOSIGNAL: a closed peer gives EPIPE without raising SIGPIPE.
+   (HotSpot installs a SIGPIPE handler that ignores it, so a raised one would not kill the process
+   either; see splice below, which has no such flag.) */
 static jint do_write(JNIEnv *env, int fd, const void *src, size_t len) {
     ssize_t n;
     while ((n = send(fd, src, len, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
@@ -560,9 +561,10 @@ JNIEXPORT jint JNICALL NATIVE(write)(JNIEnv *env, jclass clazz UNUSED, jint fd, 
 
 /* ------------------------------------------------------------------ splice through a pipe */
 
-/* A non-blocking pipe of `size` bytes where the kernel allows it (fs.pipe-max-size; a user past
-   fs.pipe-user-pages-soft gets a small one and cannot grow it): the read end in the high 32 bits,
-   the write end in the low. One smaller than `minimum` is closed and refused with an IOException. */
+/* A non-blocking pipe of `size` bytes, or of the largest half of it the kernel allows (F_SETPIPE_SZ
+   refuses sizes above fs.pipe-max-size, and a user past fs.pipe-user-pages-soft gets one page and
+   cannot grow it): the read end in the high 32 bits, the write end in the low. One smaller than
+   `minimum` is closed and refused with an IOException. */
 JNIEXPORT jlong JNICALL NATIVE(pipe)(JNIEnv *env, jclass clazz UNUSED, jint size, jint minimum) {
     int fds[2];
     int granted;
@@ -570,10 +572,15 @@ JNIEXPORT jlong JNICALL NATIVE(pipe)(JNIEnv *env, jclass clazz UNUSED, jint size
         throw_io(env, "pipe2", errno);
         return -1;
     }
-    if (size > 0) {
-        (void) fcntl(fds[1], F_SETPIPE_SZ, size); /* refused: the size it has is checked below */
+    for (jint asked = size; asked >= minimum && asked > 0 && fcntl(fds[1], F_SETPIPE_SZ, asked) < 0; asked /= 2) {
     }
-    granted = fcntl(fds[1], F_GETPIPE_SZ);
+    if ((granted = fcntl(fds[1], F_GETPIPE_SZ)) < 0) {
+        int err = errno;
+        close(fds[0]);
+        close(fds[1]);
+        throw_io(env, "fcntl(F_GETPIPE_SZ)", err);
+        return -1;
+    }
     if (granted < minimum) {
         char message[128];
         close(fds[0]);
@@ -585,11 +592,22 @@ JNIEXPORT jlong JNICALL NATIVE(pipe)(JNIEnv *env, jclass clazz UNUSED, jint size
     return ((jlong) fds[0] << 32) | (jlong) (uint32_t) fds[1];
 }
 
+/* The bytes a pipe holds at most (F_GETPIPE_SZ). */
+JNIEXPORT jint JNICALL NATIVE(pipeCapacity)(JNIEnv *env, jclass clazz UNUSED, jint fd) {
+    int n = fcntl(fd, F_GETPIPE_SZ);
+    if (n < 0) {
+        throw_io(env, "fcntl(F_GETPIPE_SZ)", errno);
+        return -1;
+    }
+    return n;
+}
+
 /* splice(in -> out) of up to len bytes without copying them through user space: a socket into a
    pipe, or a pipe into a socket. Count, AGAIN (the source has nothing or the destination no room),
    EOF (a socket source that splice sees at its end; it also stops in front of urgent data, which
    the caller tells apart with a read), or -1 with an exception mapped as read and write. Unlike
-   send(), splice has no MSG_NOSIGNAL: a reset peer raises SIGPIPE, which the JVM ignores. */
+   send(), splice has no MSG_NOSIGNAL: splicing into a reset peer raises SIGPIPE on the loop's
+   thread, which HotSpot's own handler ignores, and the call fails with EPIPE as send() would. */
 JNIEXPORT jint JNICALL NATIVE(splice)(JNIEnv *env, jclass clazz UNUSED, jint in, jint out, jint len,
                                       jboolean fromSocket) {
     ssize_t n;

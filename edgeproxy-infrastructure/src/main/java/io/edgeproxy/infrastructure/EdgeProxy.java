@@ -212,7 +212,7 @@ public final class EdgeProxy implements AutoCloseable {
         log.info("edgeproxy listening on {} (region {}, {} event loops, {}{})",
                 SocketAddresses.format(engine.localAddress()), routing.localRegion(), loops.size(),
                 loops.transport().name().toLowerCase(java.util.Locale.ROOT),
-                loops.transport() != Transport.EPOLL ? "" : config.splice() ? ", splice" : ", splice off");
+                loops.transport() != Transport.EPOLL ? "" : config.splicesOn(Transport.EPOLL) ? ", splice" : ", splice off");
         if (config.transport() == Transport.AUTO && loops.transport() == Transport.NIO) {
             log.info("edgeproxy runs on the JDK's NIO: {}", Transport.EPOLL.unavailableReason());
         }

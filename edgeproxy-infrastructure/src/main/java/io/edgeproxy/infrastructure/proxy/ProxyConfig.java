@@ -43,7 +43,7 @@ import java.util.OptionalLong;
  *                       descriptor limit allows: two descriptors per pair, after those already
  *                       open and a reserve of {@value #DESCRIPTOR_RESERVE} (see
  *                       {@link #defaultMaxConnections()}), less {@value #SPLICE_PIPES_PER_LOOP}
- *                       per event loop for splice pipes when {@code splice} is on.
+ *                       per event loop (at most a quarter) for splice pipes where bulk is spliced.
  * @param backendResponseTimeout when the client has sent bytes and the backend has sent nothing
  *                       for this long, the connection is closed and counted as a backend failure;
  *                       {@link Duration#ZERO} switches it off. Defaults to off.
@@ -56,7 +56,8 @@ import java.util.OptionalLong;
  *                       copying them through a buffer (HAProxy's {@code option splice-auto}): at most
  *                       {@value #SPLICE_PIPES_PER_LOOP} pipes per event loop, each holding up to
  *                       {@value #SPLICE_PIPE_SIZE} bytes while the destination is slower. No effect
- *                       on NIO. Defaults to true.
+ *                       on NIO, nor with a {@code bufferSize} above {@value #SPLICE_PIPE_SIZE}
+ *                       ({@link #splicesOn}). Defaults to true.
  */
 public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idleTimeout, int connectRetries,
                           int bufferSize, boolean reusePort, int acceptBacklog, int maxConnections,
@@ -134,13 +135,36 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
     }
 
     /**
-     * @return {@link #defaultMaxConnections()}, less what splice pipes may take: each pipe has two
-     *         descriptors, as a pair has, so {@value #SPLICE_PIPES_PER_LOOP} connections per loop
-     *         when {@code splice} is on; at least 1
+     * @return {@link #defaultMaxConnections()}, less what splice pipes may take where they are used
+     *         ({@link #splicesOn}): {@link #lessPipeDescriptors}
      */
-    static int defaultMaxConnections(int eventLoops, boolean splice) {
+    static int defaultMaxConnections(int eventLoops, boolean splice, Transport transport, int bufferSize) {
         int n = defaultMaxConnections();
-        return splice ? (int) Math.max(1, n - (long) SPLICE_PIPES_PER_LOOP * Math.max(0, eventLoops)) : n;
+        return splicesOn(splice, transport.resolved(), bufferSize) ? lessPipeDescriptors(n, eventLoops) : n;
+    }
+
+    /**
+     * @return {@code connections} less the pairs whose descriptors splice pipes may take: each pipe has
+     *         two, as a pair has, so {@value #SPLICE_PIPES_PER_LOOP} connections per loop, but never
+     *         more than a quarter of them (pools refuse pipes when descriptors run out, and pairs
+     *         copy then); at least 1
+     */
+    static int lessPipeDescriptors(int connections, int eventLoops) {
+        long reserve = Math.min((long) SPLICE_PIPES_PER_LOOP * eventLoops, connections / 4);
+        return (int) Math.max(1, connections - reserve);
+    }
+
+    /**
+     * @param running the transport the event loops run on ({@link Transport#AUTO} resolved)
+     * @return whether bulk is spliced there: {@code splice} is on, the loops run on epoll, and a relay
+     *         buffer is no larger than a pipe (a bulk read fills a buffer before a pipe takes over)
+     */
+    public boolean splicesOn(Transport running) {
+        return splicesOn(splice, running, bufferSize);
+    }
+
+    private static boolean splicesOn(boolean splice, Transport running, int bufferSize) {
+        return splice && running == Transport.EPOLL && bufferSize <= SPLICE_PIPE_SIZE;
     }
 
     /** @return the configuration with every default */
@@ -236,9 +260,13 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
 
         public ProxyConfig build() {
             return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
-                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(eventLoops, splice),
-                    backendResponseTimeout,
-                    transport != null ? transport : Transport.defaultTransport(), splice);
+                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(eventLoops, splice,
+                            loopTransport(), bufferSize),
+                    backendResponseTimeout, loopTransport(), splice);
+        }
+
+        private Transport loopTransport() {
+            return transport != null ? transport : Transport.defaultTransport();
         }
     }
 }

@@ -153,12 +153,16 @@ final class Native {
     static native int read(int fd, ByteBuffer directBuf, int pos, int len) throws IOException;
 
     /**
-     * {@code pipe2(O_NONBLOCK | O_CLOEXEC)}, then {@code F_SETPIPE_SZ} to {@code size} bytes where the
-     * kernel allows it; a pipe that ends up smaller than {@code minimum} bytes is closed and refused.
+     * {@code pipe2(O_NONBLOCK | O_CLOEXEC)}, then {@code F_SETPIPE_SZ} to {@code size} bytes, or to
+     * the largest of its halves the kernel allows; a pipe that ends up smaller than {@code minimum}
+     * bytes is closed and refused.
      *
      * @return the read end in the high 32 bits, the write end in the low 32
      */
     static native long pipe(int size, int minimum) throws IOException;
+
+    /** @return the bytes the pipe of {@code fd} holds at most: {@code fcntl(F_GETPIPE_SZ)} */
+    static native int pipeCapacity(int fd) throws IOException;
 
     /**
      * {@code splice(in, out, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)}: a socket into a pipe

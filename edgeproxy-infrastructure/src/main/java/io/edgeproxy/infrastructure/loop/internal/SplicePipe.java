@@ -10,20 +10,22 @@ import java.nio.channels.SocketChannel;
  * without being copied through the JVM (HAProxy's {@code option splice-auto}, and what Netty's
  * epoll transport offers as {@code spliceTo}).
  *
- * <p>Holds at most what one {@link #fill} moved until {@link #drain} has passed it all on: the
- * caller fills only an empty pipe, so it never holds more than the {@code max} it asked for. Two
+ * <p>Holds at most what one {@link #fill} moved until {@link #drain} has passed it all on: only an
+ * empty pipe is filled, so it never holds more than its {@link #capacity()}. Two
  * descriptors while open. Not thread-safe: one event loop uses it.
  */
 public final class SplicePipe implements Closeable {
 
     private final int readFd;
     private final int writeFd;
+    private final int capacity;
     private int size;
     private boolean closed;
 
-    private SplicePipe(int readFd, int writeFd) {
+    private SplicePipe(int readFd, int writeFd, int capacity) {
         this.readFd = readFd;
         this.writeFd = writeFd;
+        this.capacity = capacity;
     }
 
     /** @return whether bytes can be spliced from {@code src} to {@code dst}: both are epoll sockets */
@@ -32,26 +34,39 @@ public final class SplicePipe implements Closeable {
     }
 
     /**
-     * A new pipe of {@code capacity} bytes where the kernel allows it ({@code fs.pipe-max-size}, and
-     * {@code fs.pipe-user-pages-soft} for a user without {@code CAP_SYS_RESOURCE}).
+     * A new pipe of {@code capacity} bytes, or of the largest of its halves the kernel allows
+     * ({@code fs.pipe-max-size}, and {@code fs.pipe-user-pages-soft} for a user without
+     * {@code CAP_SYS_RESOURCE}); {@link #capacity()} says which.
      *
      * @throws IOException no descriptors left, or the kernel granted fewer than {@code minimum} bytes
      */
     public static SplicePipe open(int capacity, int minimum) throws IOException {
         long fds = Native.pipe(capacity, minimum);
-        return new SplicePipe((int) (fds >>> 32), (int) fds);
+        int readFd = (int) (fds >>> 32);
+        int writeFd = (int) fds;
+        try {
+            return new SplicePipe(readFd, writeFd, Native.pipeCapacity(writeFd));
+        } catch (IOException e) {
+            new SplicePipe(readFd, writeFd, 0).close();
+            throw e;
+        }
+    }
+
+    /** @return the bytes this pipe holds at most, as the kernel granted them */
+    public int capacity() {
+        return capacity;
     }
 
     /**
-     * Moves up to {@code max} bytes from {@code src} into this pipe, which must be empty.
+     * Moves up to {@link #capacity()} bytes from {@code src} into this pipe, which must be empty.
      *
      * @return the bytes moved, 0 when the socket has none now, -1 at its end of stream
      */
-    public int fill(SocketChannel src, int max) throws IOException {
+    public int fill(SocketChannel src) throws IOException {
         if (size != 0) {
             throw new IllegalStateException("fill of a pipe still holding " + size + " bytes");
         }
-        int n = ((EpollSocketChannel) src).spliceInto(writeFd, max);
+        int n = ((EpollSocketChannel) src).spliceInto(writeFd, capacity);
         if (n > 0) {
             size = n;
         }

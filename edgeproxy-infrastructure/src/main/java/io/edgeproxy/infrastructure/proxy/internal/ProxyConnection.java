@@ -9,7 +9,6 @@ import io.edgeproxy.infrastructure.loop.internal.SplicePipe;
 import io.edgeproxy.infrastructure.proxy.BackendGate;
 import io.edgeproxy.infrastructure.proxy.CloseReason;
 import io.edgeproxy.infrastructure.proxy.ProxiedConnection;
-import io.edgeproxy.infrastructure.proxy.ProxyConfig;
 import io.edgeproxy.infrastructure.proxy.RejectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -569,8 +568,10 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
      * pipe, then from the pipe into the destination; the loop comes back while the source has more
      * (level-triggered), so one event moves at most a pipe's worth and other pairs get their turn.
      * What the destination cannot take stays in the pipe until it has room. A pipe goes back to the
-     * loop's pool as soon as it is empty and the source has nothing more for now, so an idle pair
-     * holds none.
+     * loop's pool as soon as it is empty and a fill fell short of its capacity (the source has
+     * nothing more for now), so an idle pair holds none. (A fill of exactly the capacity that
+     * happened to empty the source keeps the empty pipe, which holds no pages, until the source
+     * sends again or the pair closes.)
      *
      * <p>Only a read tells the source's end of stream and urgent data apart from "nothing now":
      * {@code splice} stops in front of an urgent byte (a read skips it) and then answers as if the
@@ -580,7 +581,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
     private void splice(Direction d) {
         int n;
         try {
-            n = d.pipe.fill(d.src, ProxyConfig.SPLICE_PIPE_SIZE);
+            n = d.pipe.fill(d.src);
         } catch (IOException e) {
             abort(d.isUp ? "client read" : "backend read", e, !d.isUp);
             return;
@@ -599,7 +600,7 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             return;
         }
         relayed(d, n);
-        if (d.pipe.size() == 0 && n < ProxyConfig.SPLICE_PIPE_SIZE) {
+        if (d.pipe.size() == 0 && n < d.pipe.capacity()) {
             lc.pipes.release(d.pipe); // the source is drained for now
             d.pipe = null;
         }
@@ -632,9 +633,10 @@ final class ProxyConnection extends LoopTimer implements ChannelHandler, Proxied
             }
             lastActivityNanos = loop.nanoTime();
             if (d.pipe.size() == 0) {
-                lc.pipes.release(d.pipe); // reading resumes through the copy path, which takes one again for bulk
+                // reading resumes through the copy path, which takes one again for bulk; no end of
+                // stream to pass on yet: only the copy path reads it, once the pipe is given back
+                lc.pipes.release(d.pipe);
                 d.pipe = null;
-                endIfFlushed(d);
             }
             return;
         }

@@ -63,7 +63,7 @@ public final class ProxyEngine {
         for (int i = 0; i < group.size(); i++) {
             contexts.add(new LoopContext(group.get(i), ctx.config().bufferSize(),
                         Math.max(1, RETAINED_BYTES / ctx.config().bufferSize()),
-                        ctx.config().splice() && group.transport() == io.edgeproxy.infrastructure.loop.Transport.EPOLL));
+                        ctx.config().splicesOn(group.transport())));
         }
         loops = List.copyOf(contexts);
         group.onStop(i -> loops.get(i)::resetAll);

@@ -1,0 +1,85 @@
+package io.edgeproxy.infrastructure.loop.internal;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SplicePipeTest {
+
+    private static final int MIB = 1024 * 1024;
+
+    @BeforeAll
+    static void library() {
+        Assumptions.assumeTrue(NativeLibrary.load(), NativeLibrary::unavailableReason);
+    }
+
+    @Test
+    void capacityIsWhatTheKernelGranted() throws IOException {
+        try (SplicePipe pipe = SplicePipe.open(MIB, 32 * 1024)) {
+            assertThat(pipe.capacity()).isEqualTo(MIB);
+        }
+        try (SplicePipe pipe = SplicePipe.open(100_000, 1024)) {
+            assertThat(pipe.capacity()).isEqualTo(128 * 1024); // a power of two pages
+        }
+    }
+
+    @Test
+    void aPipeSmallerThanTheMinimumIsRefusedAndClosed() throws IOException {
+        long before = openDescriptors();
+        assertThatThrownBy(() -> SplicePipe.open(4096, 128 * 1024))
+                .isInstanceOf(IOException.class)
+                .hasMessage("pipe: 65536 bytes granted, fewer than 131072");
+        assertThat(openDescriptors()).isEqualTo(before);
+    }
+
+    /**
+     * Above {@code fs.pipe-max-size} (1 MiB by default) an unprivileged user's {@code F_SETPIPE_SZ}
+     * fails with EPERM: the pipe is then as large as the largest allowed half of the size asked, not
+     * left at the 64 KiB it was made with. Root may exceed the limit, so a child JVM runs as nobody.
+     */
+    @Test
+    void anUnprivilegedUserGetsTheLargestHalfTheKernelAllows() throws Exception {
+        Path setpriv = Path.of("/usr/bin/setpriv");
+        Assumptions.assumeTrue(Files.isExecutable(setpriv) && "root".equals(System.getProperty("user.name")),
+                "needs root and setpriv to run a child as nobody");
+        int max = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).get(0).trim());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classes = Path.of(SplicePipe.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + ":"
+                + Path.of(Unprivileged.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process child = new ProcessBuilder(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "--inh-caps=-all", java, "-Xshare:off", "-cp", classes, Unprivileged.class.getName(),
+                Integer.toString(4 * max))
+                .redirectErrorStream(true).start();
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(child.exitValue()).as(out).isZero();
+        assertThat(out).isEqualTo("capacity " + max);
+    }
+
+    /** Opens one pipe of the size given and prints its capacity. */
+    static final class Unprivileged {
+        public static void main(String[] args) throws IOException {
+            if (!NativeLibrary.load()) {
+                throw new IllegalStateException(NativeLibrary.unavailableReason());
+            }
+            try (SplicePipe pipe = SplicePipe.open(Integer.parseInt(args[0]), 32 * 1024)) {
+                System.out.println("capacity " + pipe.capacity());
+            }
+        }
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+}
