@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,8 +54,11 @@ class SplicePipeTest {
                 "needs root and setpriv to run a child as nobody");
         int max = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).get(0).trim());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classes = Path.of(SplicePipe.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + ":"
-                + Path.of(Unprivileged.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path main = Path.of(SplicePipe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path test = Path.of(Unprivileged.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Assumptions.assumeTrue(readableByAll(main) && readableByAll(test),
+                "the build's classes are not readable by other users (a clone in a private directory)");
+        String classes = main + ":" + test;
         Process child = new ProcessBuilder(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                 "--inh-caps=-all", java, "-Xshare:off", "-cp", classes, Unprivileged.class.getName(),
                 Integer.toString(4 * max))
@@ -75,6 +79,19 @@ class SplicePipeTest {
                 System.out.println("capacity " + pipe.capacity());
             }
         }
+    }
+
+    /** @return whether any user may list and read {@code dir}: every directory above it lets others pass */
+    private static boolean readableByAll(Path dir) throws IOException {
+        if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_READ)) {
+            return false;
+        }
+        for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long openDescriptors() throws IOException {
