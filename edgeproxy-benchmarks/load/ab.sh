@@ -25,12 +25,15 @@
 #   instead of the default 32 KiB (EDGEPROXY_BUFFER_SIZE).
 # FEATURE=splice: the "off" proxies run with EDGEPROXY_SPLICE=false (every byte copied through the
 #   relay buffers), the "on" ones with the default (bulk spliced through a pipe on epoll).
+# FEATURE=build: the "off" proxies run another build of edge-proxy, from the checkout at OFF_ROOT
+#   (built there with mvn -q -DskipTests package; e.g. git worktree add /tmp/base HEAD~1), the
+#   "on" ones this checkout's: what a code change costs or buys.
 # FEATURE=jvm: the "on" proxies get ON_JAVA_OPTS (default "-XX:TieredStopAtLevel=4": C2 as well as
 #   the launcher's C1) after JAVA_OPTS: what a JVM setting costs or buys.
 # Otherwise both use the same JAVA_OPTS and 2 loops. Proxies start through ./edge-proxy, so with
 # its default JVM settings; JAVA_OPTS (default empty) goes after them.
 #
-# usage: [FEATURE=metrics|components|postgres|loops|buffer|splice|jvm] [ON_BUFFER_SIZE=...] [ON_JAVA_OPTS=...] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
+# usage: [FEATURE=metrics|components|postgres|loops|buffer|splice|build|jvm] [OFF_ROOT=...] [ON_BUFFER_SIZE=...] [ON_JAVA_OPTS=...] [PG_URL=...] [WORKLOADS="w1 w3"] [DURATION=8] [REPS=6] [SCRAPE_INTERVAL=1]
 #        [JAVA_OPTS=...] edgeproxy-benchmarks/load/ab.sh
 # Build first: mvn -q -DskipTests package. Needs nginx, wrk, iperf3, curl, ss, python3.
 set -euo pipefail
@@ -51,7 +54,12 @@ LOOPS=${EDGEPROXY_EVENT_LOOPS:-2}
 ORIGIN=18080
 IPERF=18081
 
-[[ $FEATURE =~ ^(metrics|components|postgres|loops|buffer|splice|jvm)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres, loops, buffer, splice or jvm, but was '$FEATURE'" >&2; exit 1; }
+[[ $FEATURE =~ ^(metrics|components|postgres|loops|buffer|splice|build|jvm)$ ]] || { echo "ab: FEATURE must be metrics, components, postgres, loops, buffer, splice, build or jvm, but was '$FEATURE'" >&2; exit 1; }
+OFF_LAUNCHER=$LAUNCHER
+if [[ $FEATURE == build ]]; then
+  [[ -n ${OFF_ROOT:-} && -f $OFF_ROOT/examples/target/edge-proxy.jar ]] || { echo "ab: FEATURE=build needs OFF_ROOT, a checkout built with mvn -q -DskipTests package" >&2; exit 1; }
+  OFF_LAUNCHER=$OFF_ROOT/edge-proxy
+fi
 [[ $FEATURE != postgres || -n ${PG_URL:-} ]] || { echo "ab: FEATURE=postgres needs PG_URL" >&2; exit 1; }
 [[ -f $JAR ]] || { echo "ab: $JAR is missing; run: mvn -q -DskipTests package" >&2; exit 1; }
 [[ -f $BENCH/conf/backend-nginx.conf.tmpl ]] || { echo "ab: harness not found at $BENCH (set PEER_BENCH_DIR)" >&2; exit 1; }
@@ -92,7 +100,7 @@ backends_toml iperf "$IPERF" > "$WORK/iperf.toml"
 start_proxy() {  # start_proxy PORT TOML NAME [VAR=VALUE...]
   local port=$1 toml=$2 name=$3; shift 3
   env EDGEPROXY_LISTEN_ADDR="127.0.0.1:$port" EDGEPROXY_CONFIG_PATH="$toml" EDGEPROXY_EVENT_LOOPS="$LOOPS" \
-    JAVA_OPTS="$JAVA_OPTS" "$@" "$LAUNCHER" > "$WORK/$name.log" 2>&1 &
+    JAVA_OPTS="$JAVA_OPTS" "$@" "$([[ $name == off-* ]] && echo "$OFF_LAUNCHER" || echo "$LAUNCHER")" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)  # the JVM's: env and the launcher exec it
   [[ $name == off-http ]] && HTTP_PID_OFF=$!
   [[ $name == on-http ]] && HTTP_PID_ON=$!
@@ -118,7 +126,7 @@ elif [[ $FEATURE == loops ]]; then
 elif [[ $FEATURE == buffer ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http EDGEPROXY_BUFFER_SIZE="$ON_BUFFER_SIZE"
   start_proxy 19511 "$WORK/iperf.toml" on-iperf EDGEPROXY_BUFFER_SIZE="$ON_BUFFER_SIZE"
-elif [[ $FEATURE == splice ]]; then
+elif [[ $FEATURE == splice || $FEATURE == build ]]; then
   start_proxy 19510 "$WORK/http.toml" on-http
   start_proxy 19511 "$WORK/iperf.toml" on-iperf
 elif [[ $FEATURE == jvm ]]; then
