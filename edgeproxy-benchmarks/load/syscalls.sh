@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Counts the system calls each proxy makes per proxied connection, edge-proxy and HAProxy side by
-# side in one run, under the same new-connection load (W2 of the harness: wrk with
+# Counts the system calls each proxy makes per proxied connection, edge-proxy, HAProxy and nginx's
+# stream proxy side by side in one run, under the same new-connection load (W2 of the harness: wrk with
 # 'Connection: close' against an nginx origin).
 #
 # usage: [TRACE_SECONDS=4] [CONNS=20] [JAVA_OPTS=...] edgeproxy-benchmarks/load/syscalls.sh
 #
 # For each proxy in turn: start it (edge-proxy through ./edge-proxy with its default JVM settings,
-# 2 event loops; HAProxy 2 threads, mode tcp, as in ../shared/bench), warm it up for 3 s, then
+# 2 event loops; HAProxy 2 threads, mode tcp; nginx 2 workers, stream{} with its defaults; all as in
+# ../shared/bench), warm it up for 3 s, then
 # `strace -c -f -p` it for TRACE_SECONDS while wrk runs, and divide every count by the connections it
 # accepted in that window (successful accept/accept4 calls). The JVM's own threads (JIT, GC) make
 # futex, gettid and similar calls unrelated to connections: they are listed apart, not counted.
@@ -83,11 +84,14 @@ wait_listen() {
   exit 1
 }
 
-# measure NAME PID PORT: prints one line "NAME accepted total per-connection breakdown"
+# measure NAME PIDS PORT: prints one line "NAME accepted total per-connection breakdown"; PIDS is one
+# process, or several separated by commas (nginx's workers)
 measure() {
-  local name=$1 pid=$2 port=$3 out=$WORK/$1.strace
+  local name=$1 pids=$2 port=$3 out=$WORK/$1.strace attach=()
+  local p
+  for p in ${pids//,/ }; do attach+=(-p "$p"); done
   wrk -t1 -c"$CONNS" -d3s -H 'Connection: close' "http://127.0.0.1:$port/" > /dev/null
-  strace -c -f -p "$pid" -o "$out" 2>/dev/null &
+  strace -c -f "${attach[@]}" -o "$out" 2>/dev/null &
   local tracer=$!
   sleep 0.5
   wrk -t1 -c"$CONNS" -d"${SECONDS_TRACED}s" -H 'Connection: close' "http://127.0.0.1:$port/" > /dev/null
@@ -133,3 +137,24 @@ PIDS+=($!)
 haproxy_pid=$!
 wait_listen "$HAPROXY_PORT"
 measure haproxy "$haproxy_pid" "$HAPROXY_PORT"
+kill "$haproxy_pid"
+
+NGINX_PORT=19592
+cat > "$WORK/stream.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 2;
+pid $WORK/stream.pid;
+error_log $WORK/stream.err warn;
+load_module ${STREAM_MODULE:-/usr/lib/nginx/modules/ngx_stream_module.so};
+events { worker_connections 20000; }
+stream {
+  upstream be { server 127.0.0.1:$ORIGIN_PORT; }
+  server { listen 127.0.0.1:$NGINX_PORT backlog=4096; proxy_pass be; }
+}
+EOF
+nginx -c "$WORK/stream.conf" > "$WORK/stream.log" 2>&1 &
+PIDS+=($!)
+stream_pid=$!
+wait_listen "$NGINX_PORT"
+measure nginx-stream "$(pgrep -d, -P "$stream_pid")" "$NGINX_PORT"
