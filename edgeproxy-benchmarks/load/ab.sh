@@ -178,6 +178,12 @@ for rep in $(seq "$REPS"); do
           'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
         echo -e "$rep\t$m\t${name%_rps}_cpu_us\t$cpu_us" >> "$OUT"
       fi
+      if [[ $w == w1 ]]; then
+        # wrk's p99 (printed as 850.00us, 3.62ms or 1.01s), in milliseconds
+        p99=$(awk '$1 == "99%" { v = $2; f = 1; if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1; else if (v ~ /s$/) f = 1000
+                                 sub(/[a-z]+$/, "", v); printf "%.3f", v * f }' <<< "$out")
+        echo -e "$rep\t$m\tW1_p99_ms\t$p99" >> "$OUT"
+      fi
       echo -e "$rep\t$m\t$name\t$v" >> "$OUT"
       echo "rep $rep $FEATURE=$m $name $v${cpu_us:+ cpu_us_per_request=$cpu_us}" >&2
       cpu_us=""
@@ -194,7 +200,8 @@ fi
 python3 - "$OUT" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-for w, unit in (("W1_rps", "req/s"), ("W1_cpu_us", "proxy CPU us per request, lower is better"),
+for w, unit in (("W1_rps", "req/s"), ("W1_p99_ms", "p99 latency ms, lower is better"),
+                ("W1_cpu_us", "proxy CPU us per request, lower is better"),
                 ("W2_rps", "connections/s"), ("W2_cpu_us", "proxy CPU us per connection, lower is better"),
                 ("W3_gbps", "Gbit/s")):
     v = {m: [float(r["value"]) for r in rows if r["workload"] == w and r["metrics"] == m] for m in ("off", "on")}
