@@ -53,6 +53,14 @@ public final class Demo implements AutoCloseable {
      * @throws java.io.UncheckedIOException when the proxy cannot listen (naming the address)
      */
     public static Demo start(EdgeProxySettings settings) throws IOException {
+        return start(settings, settings.applyTo(EdgeProxy.builder()));
+    }
+
+    /**
+     * As {@link #start(EdgeProxySettings)}, on a builder the caller prepared (the launcher adds its
+     * metrics endpoint); the demo adds its backends and its geo resolver.
+     */
+    public static Demo start(EdgeProxySettings settings, EdgeProxy.Builder builder) throws IOException {
         List<DemoBackend> servers = new ArrayList<>();
         try {
             servers.add(DemoBackend.start("sa-1", "sa", "BR"));
@@ -63,7 +71,7 @@ public final class Demo implements AutoCloseable {
             for (DemoBackend s : servers) {
                 backends.add(s.toBackend());
             }
-            EdgeProxy proxy = settings.applyTo(EdgeProxy.builder())
+            EdgeProxy proxy = builder
                     .backends(backends)
                     .geoResolver(GEO)
                     .build();

@@ -190,7 +190,7 @@ public final class EdgeProxyMain {
         LoggerFactory.getLogger(EdgeProxyMain.class).debug("edge-proxy: {}", settings);
         try {
             if (demo) {
-                return startDemo(settings, out, err).stoppingWithin(settings.shutdownTimeout());
+                return startDemo(settings, postgres, metrics, out, err).stoppingWithin(settings.shutdownTimeout());
             }
             return (postgres.enabled() ? PostgresLaunch.start(settings, postgres, metrics)
                     : startStandalone(settings, metrics, err)).stoppingWithin(settings.shutdownTimeout());
@@ -201,15 +201,19 @@ public final class EdgeProxyMain {
         }
     }
 
-    private static Launch startDemo(EdgeProxySettings settings, PrintStream out, PrintStream err) {
+    private static Launch startDemo(EdgeProxySettings settings, PostgresSettings postgres, MetricsSettings metrics,
+                                    PrintStream out, PrintStream err) {
         if (settings.configPath().isPresent()) {
             err.println("edge-proxy: --demo ignores " + EdgeProxySettings.CONFIG_PATH + " (" + settings.configPath().get()
                     + "): it brings its own backends");
         }
+        if (postgres.enabled()) {
+            err.println("edge-proxy: --demo ignores " + PostgresSettings.ENABLED + "=true: it brings its own backends");
+        }
         checkListenAddressFree(settings.listenAddress());
         Demo demo;
         try {
-            demo = Demo.start(settings);
+            demo = Demo.start(settings, builder(settings, metrics));
         } catch (UncheckedIOException e) {
             throw cannotListen(settings.listenAddress(), e.getCause());
         } catch (IOException e) {

@@ -9,17 +9,20 @@ import io.edgeproxy.infrastructure.config.ConfigFile;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.config.PostgresSettings;
+import io.edgeproxy.infrastructure.config.ResilienceSettings;
 import io.edgeproxy.examples.EdgeProxyMain.Launch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 /**
  * The standalone proxy routing from PostgreSQL ({@code EDGEPROXY_POSTGRES_ENABLED=true}): the
  * {@code EDGEPROXY_POSTGRES_*} settings become a {@link PostgresConfig}, the repository creates
  * its schema and loads the backends, and the proxy reads them like any other repository. A config
- * file is optional; when set, its {@code [[geo]]} tables still apply and its backends are ignored.
+ * file is optional; when set, its {@code [[geo]]} tables and resilience sections apply as in file
+ * mode (read once: the file is not watched in this mode) and its backends are ignored.
  */
 final class PostgresLaunch {
 
@@ -34,15 +37,26 @@ final class PostgresLaunch {
      */
     static Launch start(EdgeProxySettings settings, PostgresSettings postgres, MetricsSettings metrics) {
         PostgresConfig config = toConfig(postgres);
+        if (settings.configWatch().isPresent()) {
+            // the launcher reloads the file only where the backends come from it
+            throw new ConfigException(EdgeProxySettings.CONFIG_WATCH_ENABLED + "=true has no effect with "
+                    + PostgresSettings.ENABLED + "=true: the backends come from PostgreSQL, which is followed on its own,"
+                    + " and the config file is read once at start; unset " + EdgeProxySettings.CONFIG_WATCH_ENABLED);
+        }
         EdgeProxy.Builder builder = EdgeProxyMain.builder(settings, metrics);
-        settings.configPath().ifPresent(file -> {
+        ResilienceSettings resilience = settings.resilience();
+        if (settings.configPath().isPresent()) {
+            Path file = settings.configPath().get();
             ConfigFile configFile = ConfigFile.load(file, EdgeProxySettings.CONFIG_PATH);
             if (!configFile.backends().isEmpty()) {
                 LOG.warn("edge-proxy: ignoring the {} backends of {}: they come from PostgreSQL", configFile.backends().size(),
                         file);
             }
+            configFile.ignoredSections(settings.resilience()).forEach(LOG::warn);
+            resilience = configFile.applyTo(settings.resilience());
+            resilience.applyTo(builder);
             configFile.geoResolver().ifPresent(builder::geoResolver);
-        });
+        }
         EdgeProxyMain.checkListenAddressFree(settings.listenAddress());
 
         PostgresBackendRepository repository = new PostgresBackendRepository(config);
@@ -54,7 +68,7 @@ final class PostgresLaunch {
             throw new CannotReach(e.getMessage());
         }
         LOG.info("edge-proxy: backends from PostgreSQL {}: {} live", postgres.describe(), repository.all().size());
-        LOG.info("edge-proxy: resilience: {}", settings.resilience().describe());
+        LOG.info("edge-proxy: resilience: {}", resilience.describe());
         EdgeProxy proxy = builder.backendRepository(repository).build();
         try {
             proxy.start();

@@ -105,6 +105,18 @@ class EdgeProxyMainMetricsTest {
     }
 
     @Test
+    void theDemoServesMetricsWhenTheyAreEnabled() throws Exception {
+        int metricsPort = freePort();
+        Launch launch = EdgeProxyMain.start(new String[] {"--demo"}, Map.of("EDGEPROXY_EVENT_LOOPS", "1",
+                "EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0", "EDGEPROXY_METRICS_ENABLED", "true",
+                "EDGEPROXY_METRICS_LISTEN_ADDR", "127.0.0.1:" + metricsPort), out, err);
+        try (launch) {
+            assertThat(launch.isRunning()).as(errBytes.toString(StandardCharsets.UTF_8)).isTrue();
+            assertThat(scrapeLines(metricsPort, "/metrics")).contains("# TYPE edgeproxy_connections_total counter");
+        }
+    }
+
+    @Test
     void configReloadsAreCountedByResult() throws Exception {
         try (ServerSocket origin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int metricsPort = freePort();

@@ -111,6 +111,22 @@ class EdgeProxyScriptTest {
     }
 
     @Test
+    void printsNothingWhenTheDebugVariableSaysOff() throws Exception {
+        fakeJar();
+        fakeJava();
+        Path script = copyScript();
+        for (String off : new String[] {"0", "false", "no", "off"}) {
+            Result r = runScript(script, Map.of("JAVA_HOME", checkout.resolve("jdk").toString(),
+                    "EDGEPROXY_LAUNCHER_DEBUG", off), "--help");
+            assertThat(r.status()).as(r.err()).isZero();
+            assertThat(r.err()).as(off).isEmpty();
+        }
+        Result on = runScript(script, Map.of("JAVA_HOME", checkout.resolve("jdk").toString(),
+                "EDGEPROXY_LAUNCHER_DEBUG", "TRUE"), "--help");
+        assertThat(on.err()).startsWith("edge-proxy: ");
+    }
+
+    @Test
     void usesTheClassDataArchiveOnlyWithTheJvmBuildAndTheJarThatMadeItAndWhenNewerThanTheJar() throws Exception {
         Path jar = fakeJar();
         fakeJava();

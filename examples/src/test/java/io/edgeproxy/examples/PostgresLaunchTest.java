@@ -19,6 +19,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -64,6 +66,38 @@ class PostgresLaunchTest {
             }
             assertThat(greetingThrough(launch.proxy().localAddress(), backend)).isEqualTo("hello");
         }
+    }
+
+    @Test
+    void theConfigFilesResilienceSectionsApplyInPostgresModeToo() throws Exception {
+        String url = newDatabase("sections");
+        Path file = Files.createTempFile("edgeproxy", ".toml");
+        try {
+            Files.writeString(file, "[rate_limit]\nmax_requests = 7\nburst = 3\n");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            try (Launch launch = EdgeProxyMain.start(new String[0], Map.of("EDGEPROXY_POSTGRES_ENABLED", "true",
+                    "EDGEPROXY_POSTGRES_URL", url, "EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0", "EDGEPROXY_EVENT_LOOPS", "1",
+                    "EDGEPROXY_CONFIG_PATH", file.toString(), "EDGEPROXY_RATE_LIMIT_ENABLED", "true"),
+                    System.out, new PrintStream(err, true, StandardCharsets.UTF_8))) {
+                assertThat(launch.isRunning()).as(err.toString(StandardCharsets.UTF_8)).isTrue();
+                assertThat(launch.proxy().rateLimiter().config().maxRequests()).isEqualTo(7);
+                assertThat(launch.proxy().rateLimiter().config().burstSize()).isEqualTo(3);
+            }
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @Test
+    void watchingTheConfigFileIsRefusedInPostgresMode() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Launch launch = EdgeProxyMain.start(new String[0], Map.of("EDGEPROXY_POSTGRES_ENABLED", "true",
+                "EDGEPROXY_POSTGRES_URL", "postgres://postgres@127.0.0.1:1/none", "EDGEPROXY_LISTEN_ADDR", "127.0.0.1:0",
+                "EDGEPROXY_CONFIG_WATCH_ENABLED", "true"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(launch.exitCode()).isEqualTo(EdgeProxyMain.EXIT_CONFIG);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(
+                "EDGEPROXY_CONFIG_WATCH_ENABLED=true has no effect with EDGEPROXY_POSTGRES_ENABLED=true");
     }
 
     @Test

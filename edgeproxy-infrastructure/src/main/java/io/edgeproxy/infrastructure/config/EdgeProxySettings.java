@@ -202,7 +202,7 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
 
     /** The engine tuning; each value is checked by {@link ProxyConfig}'s own rules, named by its variable. */
     private static ProxyConfig readEngine(Env env) {
-        ProxyConfig defaults = ProxyConfig.ofDefaults();
+        ProxyConfig defaults = engineDefaults(env);
         int loops = env.intInRange(EVENT_LOOPS, defaults.eventLoops(), 1, ProxyConfig.MAX_EVENT_LOOPS);
         // Unset, the cap is the builder's default for the loops and splice read here (pipes take descriptors)
         Integer maxConnections = env.get(MAX_CONNECTIONS).isPresent() ? env.positiveInt(MAX_CONNECTIONS, 1) : null;
@@ -231,6 +231,16 @@ public record EdgeProxySettings(InetSocketAddress listenAddress, RegionCode regi
             b.maxConnections(maxConnections);
         }
         return b.build();
+    }
+
+    /** {@link ProxyConfig#ofDefaults()}; a wrong {@code -Dedgeproxy.transport} (JAVA_OPTS) is an error named here. */
+    private static ProxyConfig engineDefaults(Env env) {
+        try {
+            return ProxyConfig.ofDefaults();
+        } catch (IllegalArgumentException e) {
+            env.reject(e.getMessage());
+            return ProxyConfig.builder().transport(Transport.AUTO).build();
+        }
     }
 
     /**

@@ -69,11 +69,14 @@ public final class Env {
         return (int) n;
     }
 
-    /** An integer in {@code [min, max]}. */
+    /** An integer in {@code [min, max]} (with {@code min >= 0}) in plain ASCII digits: no sign, space or other script's digits. */
     public int intInRange(String name, int defaultValue, int min, int max) {
         return parsed(name, defaultValue, "an integer from " + min + " to " + max, v -> {
-            int n = Integer.parseInt(v);
-            return n >= min && n <= max ? n : null;
+            if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return null;
+            }
+            long n = Long.parseLong(v);
+            return n >= min && n <= max ? (int) n : null;
         });
     }
 

@@ -160,6 +160,24 @@ class EdgeProxySettingsTest {
     }
 
     @Test
+    void aWrongTransportPropertyIsAConfigurationErrorNamingIt() {
+        String before = System.getProperty(Transport.PROPERTY);
+        System.setProperty(Transport.PROPERTY, "netty");
+        try {
+            assertThatThrownBy(() -> settings("EDGEPROXY_TRANSPORT", "nio"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("system property edgeproxy.transport: transport must be auto, epoll or nio,"
+                            + " but was 'netty'");
+        } finally {
+            if (before == null) {
+                System.clearProperty(Transport.PROPERTY);
+            } else {
+                System.setProperty(Transport.PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
     void splice() {
         assertThat(settings().engine().splice()).isTrue();
         assertThat(settings("EDGEPROXY_SPLICE", "false").engine().splice()).isFalse();

@@ -35,6 +35,22 @@ class EnvTest {
     }
 
     @Test
+    void intInRangeTakesPlainDigitsOnly() {
+        Env env = Env.of(Map.of("PLUS", "+4", "MINUS", "-0", "ARABIC", "\u0664", "LONG", "99999999999", "ZERO", "0"));
+
+        assertThat(env.intInRange("PLUS", 2, 1, 1024)).isEqualTo(2);
+        assertThat(env.intInRange("MINUS", 2, 0, 1024)).isEqualTo(2);
+        assertThat(env.intInRange("ARABIC", 2, 1, 1024)).isEqualTo(2);
+        assertThat(env.intInRange("LONG", 2, 1, Integer.MAX_VALUE)).isEqualTo(2);
+        assertThat(env.intInRange("ZERO", 2, 0, 1024)).isZero();
+        assertThat(env.errors()).containsExactly(
+                "PLUS must be an integer from 1 to 1024, but was \"+4\"",
+                "MINUS must be an integer from 0 to 1024, but was \"-0\"",
+                "ARABIC must be an integer from 1 to 1024, but was \"\u0664\"",
+                "LONG must be an integer from 1 to 2147483647, but was \"99999999999\"");
+    }
+
+    @Test
     void oneOfMatchesEnumConstantsInAnyCaseWithDashes() {
         Env env = Env.of(Map.of("T", "HTTP", "U", "http-keep-alive", "V", "udp"));
 
