@@ -19,8 +19,11 @@ final class PipePool {
 
     /** Pipes in use at once per loop at most. */
     static final int MAX_IN_USE = io.edgeproxy.infrastructure.proxy.ProxyConfig.SPLICE_PIPES_PER_LOOP;
-    /** Empty pipes kept for the next bulk direction. */
-    private static final int MAX_FREE = 8;
+    /**
+     * Empty pipes kept for the next bulk direction. Few: an unprivileged user's pipes, idle ones
+     * included, share {@code fs.pipe-user-pages-soft} (64 pipes of 1 MiB), and every loop keeps its own.
+     */
+    private static final int MAX_FREE = 4;
     private static final long BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final int capacity;
