@@ -36,10 +36,14 @@ class SplicePipeTest {
     @Test
     void aPipeSmallerThanTheMinimumIsRefusedAndClosed() throws IOException {
         long before = openDescriptors();
-        assertThatThrownBy(() -> SplicePipe.open(4096, 128 * 1024))
-                .isInstanceOf(IOException.class)
-                .hasMessage("pipe: 65536 bytes granted, fewer than 131072");
-        assertThat(openDescriptors()).isEqualTo(before);
+        for (int i = 0; i < 1000; i++) {
+            assertThatThrownBy(() -> SplicePipe.open(4096, 128 * 1024))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("pipe: 65536 bytes granted, fewer than 131072");
+        }
+        // a refused pipe left open would leave 2,000 descriptors; other tests' sockets closing
+        // meanwhile move the count by a few, so it is compared with a margin
+        assertThat(openDescriptors()).isLessThan(before + 100);
     }
 
     /**
