@@ -34,13 +34,14 @@ class ProxyConfigTest {
 
     @Test
     void theDefaultCapKeepsNoDescriptorsForPipesWhereNothingIsSpliced() {
-        // the descriptors open may change between two reads of the limit: compare with a margin
+        // the descriptors open may change between two reads of the limit: compare with a margin far below
+        // what 64 loops would reserve for pipes (2,048)
         int plain = ProxyConfig.defaultMaxConnections();
         assertThat(ProxyConfig.builder().transport(Transport.NIO).eventLoops(64).build().maxConnections())
-                .isBetween(plain - 8, plain + 8);
+                .isBetween(plain - 64, plain + 64);
         assertThat(ProxyConfig.builder().transport(Transport.EPOLL).eventLoops(64).splice(false).build()
-                .maxConnections()).isBetween(plain - 8, plain + 8);
+                .maxConnections()).isBetween(plain - 64, plain + 64);
         assertThat(ProxyConfig.builder().transport(Transport.EPOLL).eventLoops(64).bufferSize(2 << 20).build()
-                .maxConnections()).isBetween(plain - 8, plain + 8);
+                .maxConnections()).isBetween(plain - 64, plain + 64);
     }
 }
