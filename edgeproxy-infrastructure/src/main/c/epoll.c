@@ -563,33 +563,17 @@ JNIEXPORT jint JNICALL NATIVE(write)(JNIEnv *env, jclass clazz UNUSED, jint fd, 
 
 /* ------------------------------------------------------------------ splice through a pipe */
 
-/* A non-blocking pipe of `size` bytes, or of the largest half of it the kernel allows (F_SETPIPE_SZ
-   refuses sizes above fs.pipe-max-size, and a user past fs.pipe-user-pages-soft gets one page and
-   cannot grow it): the read end in the high 32 bits, the write end in the low. One smaller than
-   `minimum` is closed and refused with an IOException. */
+/* A non-blocking pipe of `size` bytes, or of the largest half of it down to `minimum` the kernel
+   allows (F_SETPIPE_SZ refuses sizes above fs.pipe-max-size, and a user past
+   fs.pipe-user-pages-soft cannot grow a pipe at all): the read end in the high 32 bits, the write
+   end in the low. What it was granted is for the caller to read (pipeCapacity). */
 JNIEXPORT jlong JNICALL NATIVE(pipe)(JNIEnv *env, jclass clazz UNUSED, jint size, jint minimum) {
     int fds[2];
-    int granted;
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
         throw_io(env, "pipe2", errno);
         return -1;
     }
     for (jint asked = size; asked >= minimum && asked > 0 && fcntl(fds[1], F_SETPIPE_SZ, asked) < 0; asked /= 2) {
-    }
-    if ((granted = fcntl(fds[1], F_GETPIPE_SZ)) < 0) {
-        int err = errno;
-        close(fds[0]);
-        close(fds[1]);
-        throw_io(env, "fcntl(F_GETPIPE_SZ)", err);
-        return -1;
-    }
-    if (granted < minimum) {
-        char message[128];
-        close(fds[0]);
-        close(fds[1]);
-        snprintf(message, sizeof message, "pipe: %d bytes granted, fewer than %d", granted, (int) minimum);
-        (*env)->ThrowNew(env, ioException, message);
-        return -1;
     }
     return ((jlong) fds[0] << 32) | (jlong) (uint32_t) fds[1];
 }

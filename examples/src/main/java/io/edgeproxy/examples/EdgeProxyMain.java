@@ -8,12 +8,14 @@ import io.edgeproxy.infrastructure.EdgeProxy;
 import io.edgeproxy.infrastructure.config.ConfigException;
 import io.edgeproxy.infrastructure.config.BackendSummary;
 import io.edgeproxy.infrastructure.config.ConfigFile;
+import io.edgeproxy.infrastructure.config.ResilienceSettings;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.config.Env;
 import io.edgeproxy.infrastructure.config.PostgresSettings;
 import io.edgeproxy.infrastructure.shutdown.ShutdownController;
 import io.edgeproxy.infrastructure.shutdown.ShutdownReport;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -248,6 +250,20 @@ public final class EdgeProxyMain {
         return builder;
     }
 
+    /**
+     * Applies what a config file adds to the variables: its resilience sections over
+     * {@code EDGEPROXY_*}'s (a section whose component is off is ignored with a warning) and its
+     * {@code [[geo]]} tables; logs the resilience in effect.
+     */
+    static void applyFile(ConfigFile file, EdgeProxySettings settings, EdgeProxy.Builder builder) {
+        Logger log = LoggerFactory.getLogger(EdgeProxyMain.class);
+        ResilienceSettings resilience = file.applyTo(settings.resilience());
+        log.info("edge-proxy: resilience: {}", resilience.describe());
+        file.ignoredSections(settings.resilience()).forEach(log::warn);
+        resilience.applyTo(builder);
+        file.geoResolver().ifPresent(builder::geoResolver);
+    }
+
     private static Launch startStandalone(EdgeProxySettings settings, MetricsSettings metrics, PrintStream err) {
         if (settings.configPath().isEmpty()) {
             return fail(err, EXIT_CONFIG, "no backends configured. Set " + EdgeProxySettings.CONFIG_PATH
@@ -263,13 +279,10 @@ public final class EdgeProxyMain {
                     + " add one [[backends]] table per backend, for example:\n\n" + EXAMPLE_BACKEND);
         }
         LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: backends from {}: {}", file, BackendSummary.of(backends));
-        LoggerFactory.getLogger(EdgeProxyMain.class).info("edge-proxy: resilience: {}", settings.resilience().describe());
-        config.ignoredSections(settings.resilience()).forEach(LoggerFactory.getLogger(EdgeProxyMain.class)::warn);
         checkListenAddressFree(settings.listenAddress());
         AtomicReference<PrometheusMetricsStore> store = new AtomicReference<>();
-        EdgeProxy.Builder builder = config.applyTo(settings.resilience()).applyTo(builder(settings, metrics, store::set))
-                .backends(backends);
-        config.geoResolver().ifPresent(builder::geoResolver);
+        EdgeProxy.Builder builder = builder(settings, metrics, store::set).backends(backends);
+        applyFile(config, settings, builder);
         EdgeProxy proxy = builder.build();
         try {
             proxy.start();

@@ -9,7 +9,6 @@ import io.edgeproxy.infrastructure.config.ConfigFile;
 import io.edgeproxy.infrastructure.config.EdgeProxySettings;
 import io.edgeproxy.infrastructure.config.MetricsSettings;
 import io.edgeproxy.infrastructure.config.PostgresSettings;
-import io.edgeproxy.infrastructure.config.ResilienceSettings;
 import io.edgeproxy.examples.EdgeProxyMain.Launch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +43,6 @@ final class PostgresLaunch {
                     + " and the config file is read once at start; unset " + EdgeProxySettings.CONFIG_WATCH_ENABLED);
         }
         EdgeProxy.Builder builder = EdgeProxyMain.builder(settings, metrics);
-        ResilienceSettings resilience = settings.resilience();
         if (settings.configPath().isPresent()) {
             Path file = settings.configPath().get();
             ConfigFile configFile = ConfigFile.load(file, EdgeProxySettings.CONFIG_PATH);
@@ -52,10 +50,9 @@ final class PostgresLaunch {
                 LOG.warn("edge-proxy: ignoring the {} backends of {}: they come from PostgreSQL", configFile.backends().size(),
                         file);
             }
-            configFile.ignoredSections(settings.resilience()).forEach(LOG::warn);
-            resilience = configFile.applyTo(settings.resilience());
-            resilience.applyTo(builder);
-            configFile.geoResolver().ifPresent(builder::geoResolver);
+            EdgeProxyMain.applyFile(configFile, settings, builder);
+        } else {
+            LOG.info("edge-proxy: resilience: {}", settings.resilience().describe());
         }
         EdgeProxyMain.checkListenAddressFree(settings.listenAddress());
 
@@ -68,7 +65,6 @@ final class PostgresLaunch {
             throw new CannotReach(e.getMessage());
         }
         LOG.info("edge-proxy: backends from PostgreSQL {}: {} live", postgres.describe(), repository.all().size());
-        LOG.info("edge-proxy: resilience: {}", resilience.describe());
         EdgeProxy proxy = builder.backendRepository(repository).build();
         try {
             proxy.start();

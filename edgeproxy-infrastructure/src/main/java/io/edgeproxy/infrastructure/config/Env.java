@@ -72,7 +72,7 @@ public final class Env {
     /** An integer in {@code [min, max]} (with {@code min >= 0}) in plain ASCII digits: no sign, space or other script's digits. */
     public int intInRange(String name, int defaultValue, int min, int max) {
         return parsed(name, defaultValue, "an integer from " + min + " to " + max, v -> {
-            if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (!plainDigits(v) || v.length() > 10) {
                 return null;
             }
             long n = Long.parseLong(v);
@@ -145,7 +145,7 @@ public final class Env {
             return defaultValue;
         }
         String text = v.get();
-        boolean digits = !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
+        boolean digits = plainDigits(text);
         if (digits && (text.length() > 10 || Long.parseLong(text) > Integer.MAX_VALUE)) {
             errors.add(name + " must be at most " + Integer.MAX_VALUE + ", but was " + quote(values.get(name)));
             return defaultValue;
@@ -155,6 +155,11 @@ public final class Env {
             return defaultValue;
         }
         return Long.parseLong(text);
+    }
+
+    /** @return whether {@code text} is one or more ASCII digits: no sign, space or other script's digits */
+    private static boolean plainDigits(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     /** {@code host:port}, {@code [ipv6]:port} or {@code :port}; see {@link SocketAddresses#parse(String)}. */

@@ -259,14 +259,11 @@ public record ProxyConfig(int eventLoops, Duration connectTimeout, Duration idle
         }
 
         public ProxyConfig build() {
+            Transport t = transport != null ? transport : Transport.defaultTransport();
             return new ProxyConfig(eventLoops, connectTimeout, idleTimeout, connectRetries, bufferSize, reusePort,
-                    acceptBacklog, maxConnections != null ? maxConnections : defaultMaxConnections(eventLoops, splice,
-                            loopTransport(), bufferSize),
-                    backendResponseTimeout, loopTransport(), splice);
-        }
-
-        private Transport loopTransport() {
-            return transport != null ? transport : Transport.defaultTransport();
+                    acceptBacklog, maxConnections != null ? maxConnections
+                            : defaultMaxConnections(eventLoops, splice, t, bufferSize),
+                    backendResponseTimeout, t, splice);
         }
     }
 }

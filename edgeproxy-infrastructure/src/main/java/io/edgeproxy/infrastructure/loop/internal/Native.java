@@ -154,8 +154,8 @@ final class Native {
 
     /**
      * {@code pipe2(O_NONBLOCK | O_CLOEXEC)}, then {@code F_SETPIPE_SZ} to {@code size} bytes, or to
-     * the largest of its halves the kernel allows; a pipe that ends up smaller than {@code minimum}
-     * bytes is closed and refused.
+     * the largest of its halves down to {@code minimum} the kernel allows ({@link #pipeCapacity}
+     * says what it granted).
      *
      * @return the read end in the high 32 bits, the write end in the low 32
      */

@@ -18,14 +18,14 @@ public final class SplicePipe implements Closeable {
 
     private final int readFd;
     private final int writeFd;
-    private final int capacity;
+    /** Set once by {@link #open}, from what the kernel granted. */
+    private int capacity;
     private int size;
     private boolean closed;
 
-    private SplicePipe(int readFd, int writeFd, int capacity) {
+    private SplicePipe(int readFd, int writeFd) {
         this.readFd = readFd;
         this.writeFd = writeFd;
-        this.capacity = capacity;
     }
 
     /** @return whether bytes can be spliced from {@code src} to {@code dst}: both are epoll sockets */
@@ -42,14 +42,18 @@ public final class SplicePipe implements Closeable {
      */
     public static SplicePipe open(int capacity, int minimum) throws IOException {
         long fds = Native.pipe(capacity, minimum);
-        int readFd = (int) (fds >>> 32);
-        int writeFd = (int) fds;
+        SplicePipe pipe = new SplicePipe((int) (fds >>> 32), (int) fds);
         try {
-            return new SplicePipe(readFd, writeFd, Native.pipeCapacity(writeFd));
+            pipe.capacity = Native.pipeCapacity(pipe.writeFd);
         } catch (IOException e) {
-            new SplicePipe(readFd, writeFd, 0).close();
+            pipe.close();
             throw e;
         }
+        if (pipe.capacity < minimum) {
+            pipe.close();
+            throw new IOException("pipe: " + pipe.capacity + " bytes granted, fewer than " + minimum);
+        }
+        return pipe;
     }
 
     /** @return the bytes this pipe holds at most, as the kernel granted them */
